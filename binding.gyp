@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "oci_ts",
+      "sources": [ "addon/src/addon.cc" ],
+      "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "addon/include" ],
+      "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS" ],
+      "cflags_cc": [ "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
+      "libraries": [ "-lseccomp" ]
+    },
+    {
+      "target_name": "oci-ts-init",
+      "type": "executable",
+      "sources": [ "addon/init/main.cc" ],
+      "include_dirs": [ "addon/include" ],
+      "cflags_cc": [ "-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti" ],
+      "ldflags": [ "-static" ]
+    },
+    {
+      "target_name": "oci-ts-launcher",
+      "type": "executable",
+      "sources": [ "addon/launcher/launcher.c" ],
+      "defines": [ "OCI_TS_ROOT=\"<(module_root_dir)\"" ],
+      "cflags": [ "-O2", "-Wall" ],
+      "ldflags": [ "-static" ]
+    }
+  ]
+}

@@ -1,0 +1,29 @@
+/**
+ * What the CLI calls. One function per operation; each lives in its own file under
+ * runtime/container/ and throws OciError subclasses (runtime/errors) on failure.
+ */
+export interface GlobalOptions {
+  /** --root: state directory, default /run/oci-ts */
+  root: string;
+  /** --log FILE (undefined: stderr only) */
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+}
+
+export interface CreateOptions {
+  id: string;
+  /** absolute or relative to cwd; default cwd */
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+}
+
+export interface RunOptions extends CreateOptions {
+  detach: boolean;
+  keep: boolean;
+}
