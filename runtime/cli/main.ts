@@ -1,0 +1,126 @@
+/**
+ * oci-ts command-line entry (runc(8)). The one error boundary: every failure is caught here,
+ * written once to stderr and to --log, and the process exits with status 1.
+ *
+ * Speed (architecture.md "Speed"): this file and what it imports statically (the option table,
+ * the lean parser, the log writer) are plain data and small functions, evaluated at snapshot time.
+ * Everything else is `require`d inside the function that needs it, so `state` loads only the state
+ * command and the container code behind it, and yargs is loaded only for --help and usage errors.
+ *
+ * Output goes through fs.writeSync on fds 1 and 2, never process.stdout/process.stderr: creating
+ * those streams makes libuv set O_NONBLOCK on pipes that the container process shares with us.
+ */
+import type { GlobalOptions } from '../container/api';
+import { OciError, UsageError } from '../errors';
+import { Logger, openLogger, writeAll } from '../log';
+import { print } from './output';
+import { FlagValues, ParsedArgs, parseArgs } from './parse';
+
+declare const __OCI_TS_VERSION__: string | undefined;
+declare const __OCI_TS_COMMIT__: string | undefined;
+declare const __OCI_TS_ENTRY__: 'plain' | 'snapshot' | undefined;
+
+/** A command: flags and arguments in, exit status out (undefined means 0). */
+export type Handler = (g: GlobalOptions, p: ParsedArgs, log: Logger) => Promise<number | void>;
+
+/* eslint-disable @typescript-eslint/no-var-requires */
+const HANDLERS: Record<string, () => Handler> = {
+  create: () => require('./create').command,
+  delete: () => require('./delete').command,
+  features: () => require('./features').command,
+  kill: () => require('./kill').command,
+  list: () => require('./list').command,
+  run: () => require('./run').command,
+  spec: () => require('./spec').command,
+  start: () => require('./start').command,
+  state: () => require('./state').command,
+};
+
+function defaultRoot(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  return process.geteuid && process.geteuid() !== 0 && xdg ? `${xdg}/oci-ts` : '/run/oci-ts';
+}
+
+export function globalOptions(v: FlagValues): GlobalOptions {
+  const logFormat = v.logFormat as string;
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`invalid log-format: ${logFormat}`);
+  const rootless = v.rootless as string;
+  if (rootless !== 'true' && rootless !== 'false' && rootless !== 'auto') {
+    throw new UsageError(`invalid value "${rootless}" for flag -rootless: must be true, false or auto`);
+  }
+  return {
+    root: (v.root as string) || defaultRoot(),
+    log: (v.log as string) || undefined,
+    logFormat,
+    debug: v.debug === true,
+    systemdCgroup: v.systemdCgroup === true,
+  };
+}
+
+function versionText(): string {
+  const version = typeof __OCI_TS_VERSION__ === 'string' ? __OCI_TS_VERSION__ : require('../../package.json').version;
+  const commit = typeof __OCI_TS_COMMIT__ === 'string' && __OCI_TS_COMMIT__ ? __OCI_TS_COMMIT__ : 'unknown';
+  const { specVersion } = require('../spec/default-spec') as { specVersion: string };
+  return `oci-ts version ${version}\ncommit: ${commit}\nspec: ${specVersion}\nnode: ${process.version}\n`;
+}
+
+function message(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Runs one command line (without the node and script words); resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const p = parseArgs(argv);
+  let log: Logger | undefined;
+  try {
+    log = openLogger(globalOptions(p.globals));
+    if (p.error) {
+      // Bad usage: yargs renders the command's usage, then the lean parser's message (which names the flag).
+      const { usageText } = require('./help') as typeof import('./help');
+      writeAll(2, usageText(p.command) + '\n\n');
+      throw p.error;
+    }
+    if (p.help || (!p.command && p.globals.version !== true)) {
+      const { helpText } = require('./help') as typeof import('./help');
+      print(helpText(argv));
+      return 0;
+    }
+    if (!p.command) {
+      print(versionText());
+      return 0;
+    }
+    const g = globalOptions(p.globals);
+    const load = HANDLERS[p.command.name];
+    if (!load) throw new OciError(`${p.command.name}: not implemented yet`);
+    const status = await load()(g, p, log);
+    return typeof status === 'number' ? status : 0;
+  } catch (e) {
+    const msg = message(e);
+    if (log && log.toFile) log.error(msg);
+    if (log && !(e instanceof OciError) && e instanceof Error && e.stack) log.debug(e.stack);
+    try { writeAll(2, msg + '\n'); } catch { /* nowhere left to report */ }
+    return 1;
+  }
+}
+
+/**
+ * Run and set the exit status. No process.exit(): every write above is synchronous, and the
+ * process ends when the container code has released its handles, so nothing is cut off.
+ */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => { process.exitCode = code; },
+    (e) => { try { writeAll(2, message(e) + '\n'); } catch { /* ignore */ } process.exitCode = 1; },
+  );
+}
+
+// Entry points, chosen by scripts/build.js through the __OCI_TS_ENTRY__ define (absent under jest).
+if (typeof __OCI_TS_ENTRY__ !== 'undefined') {
+  if (__OCI_TS_ENTRY__ === 'snapshot') {
+    // Inside a startup snapshot's main function process.argv is [node, ...args]: no script word.
+    require('v8').startupSnapshot.setDeserializeMainFunction(() => runCli(process.argv.slice(1)));
+  } else {
+    runCli(process.argv.slice(2));
+  }
+}
