@@ -16,8 +16,11 @@
  *    bin/oci-ts, and dist/launcher.conf records the node binary (process.execPath) and its identity
  *    so the launcher can tell whether the blob still matches it.
  *
- * Measured (bench/bench.js prints the same rows): the snapshot starts faster than the plain bundle;
- * set OCI_TS_NO_SNAPSHOT=1 to build without it.
+ * The snapshot is used only if it measurably helps: build.js times `--version` both ways (median of
+ * 15 interleaved runs) and writes blob= into launcher.conf only when the snapshot is at least 3%
+ * faster. On the development machine it was not: a custom snapshot costs ~9 ms to deserialize,
+ * more than compiling the 30 KB bundle (numbers in docs/cli.md). OCI_TS_SNAPSHOT=always|never
+ * overrides the measurement.
  */
 const fs = require('fs');
 const path = require('path');
@@ -59,7 +62,8 @@ function bundle(entry, outfile) {
     minifySyntax: true,
     keepNames: false,
     legalComments: 'none',
-    external: ['*.node'],
+    // yargs is only for --help (runtime/cli/help.ts loads it from node_modules); bundled it was 80% of the bytes.
+    external: ['*.node', 'yargs', 'yargs/*'],
     logLevel: 'warning',
     define: {
       __OCI_TS_ROOT__: JSON.stringify(ROOT),
@@ -70,13 +74,42 @@ function bundle(entry, outfile) {
   });
 }
 
+function median(a) {
+  const s = [...a].sort((x, y) => x - y);
+  return s[s.length >> 1];
+}
+
+/** Median wall time (ms) of plain bundle vs snapshot for `--version`, interleaved, without NODE_EXTRA_CA_CERTS. */
+function measure(runs = 15) {
+  const { spawnSync } = require('child_process');
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const variants = { plain: [BUNDLE, '--version'], snapshot: ['--snapshot-blob', BLOB, '--', '--version'] };
+  const t = { plain: [], snapshot: [] };
+  for (let i = 0; i < runs; i++) {
+    for (const k of Object.keys(variants)) {
+      const s = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, variants[k], { stdio: 'ignore', env });
+      if (r.status !== 0) return { plain: 0, snapshot: Infinity };
+      t[k].push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+  }
+  return { plain: median(t.plain), snapshot: median(t.snapshot) };
+}
+
 function buildSnapshot() {
   fs.rmSync(BLOB, { force: true });
-  if (process.env.OCI_TS_NO_SNAPSHOT) return false;
+  const mode = process.env.OCI_TS_SNAPSHOT || 'auto';
+  if (mode === 'never') return false;
   bundle('snapshot', SNAP_ENTRY);
   try {
     execFileSync(process.execPath, ['--snapshot-blob', BLOB, '--build-snapshot', SNAP_ENTRY], { cwd: DIST, stdio: 'inherit' });
-    return true;
+    if (mode === 'always') return true;
+    const m = measure();
+    const helps = m.snapshot < m.plain * 0.97;
+    log(`--version: plain bundle ${m.plain.toFixed(1)} ms, snapshot ${m.snapshot.toFixed(1)} ms: ${helps ? 'using' : 'not using'} the snapshot`);
+    if (!helps) fs.rmSync(BLOB, { force: true });
+    return helps;
   } catch (e) {
     log(`startup snapshot failed, bin/oci-ts will run the plain bundle: ${e.message}`);
     fs.rmSync(BLOB, { force: true });

@@ -3,7 +3,14 @@
  * (options.ts), so help lists every flag. Loaded only on `--help`, `help` or a usage error: yargs
  * costs about as much as Node's own start-up (architecture.md "Speed").
  * Output is captured through yargs' parse callback, never written by yargs itself.
+ *
+ * yargs stays outside the bundle (scripts/build.js marks it external): it is 80% of the bundle's
+ * bytes, and compiling those bytes on every `state` call cost more than all the rest. It is loaded
+ * from the package's node_modules through createRequire, which also works inside the startup
+ * snapshot, where the plain `require` knows only built-in modules.
  */
+import * as path from 'path';
+import { packageRoot } from '../paths';
 import { COMMANDS, Command, Flag, GLOBAL_FLAGS } from './options';
 import { normalizeForYargs } from './parse';
 
@@ -25,11 +32,12 @@ function addFlags(y: Yargs, flags: Flag[]): Yargs {
 
 /** `[options] <container-id> [ps options]` → yargs' positional syntax. */
 function yargsUsage(c: Command): string {
-  return `${c.name} ${c.usage.replace('[options]', '').replace(/\[(ps|command) options\]/, '[args..]').replace('<command>', '[command]')}`.trim();
+  return `${c.name} ${c.usage.replace('[options]', '').replace(/\[(ps|command) options\]/, '[args..]').replace('<command>', '[command]')}`.replace(/\s+/g, ' ').trim();
 }
 
 function build(argv: string[]): Yargs {
-  const yargs = require('yargs/yargs');
+  const { createRequire } = require('module') as typeof import('module');
+  const yargs = createRequire(path.join(packageRoot(), 'package.json'))('yargs/yargs');
   let y = yargs(argv)
     .scriptName('oci-ts')
     .usage('oci-ts is an OCI-compliant, runc-compatible container runtime.\n\nUsage: oci-ts [global options] <command> [command options] [arguments...]')
