@@ -11,7 +11,7 @@
     {
       "target_name": "oci-ts-init",
       "type": "executable",
-      "sources": [ "addon/init/main.cc" ],
+      "sources": [ "addon/init/main.cc", "addon/init/rootfs.cc", "addon/init/process.cc" ],
       "include_dirs": [ "addon/include" ],
       "cflags_cc": [ "-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti" ],
       "ldflags": [ "-static" ]

@@ -10,6 +10,8 @@ export interface GlobalOptions {
   logFormat: 'text' | 'json';
   debug: boolean;
   systemdCgroup: boolean;
+  /** where operations report warnings (poststart/poststop hook failures, config warnings); set by the CLI */
+  warn?(message: string): void;
 }
 
 export interface CreateOptions {

@@ -1,3 +1,118 @@
+/**
+ * create (runtime.md "create", runc create): everything up to a container blocked on its exec
+ * fifo. Validation and planning come before the first side effect; every acquisition after that
+ * registers its undo, so a failure leaves no state directory, fifo, cgroup or process.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
 import { GlobalOptions, CreateOptions } from './api';
-import { OciError } from '../errors';
-export async function create(_g: GlobalOptions, _o: CreateOptions): Promise<void> { throw new OciError('create: not implemented yet'); }
+import { StateError } from '../errors';
+import { loadBundle } from '../spec/load';
+import { buildPlan } from '../plan/assemble';
+import { Spec, State } from '../spec/types';
+import { native } from '../native';
+import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
+import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { runHooks } from '../hooks/run';
+import { hostFacts } from './facts';
+import { launch, Launched } from './launch';
+import { Undo } from './undo';
+import { killAndWait } from './signal';
+
+export interface Created {
+  saved: SavedState;
+  launched: Launched;
+}
+
+/** The state document given to hooks and printed by `state` (runtime-spec state.md + runc's extras). */
+export function publicState(s: SavedState, status: State['status'], pid = s.pid): State {
+  const out: State = {
+    ociVersion: s.ociVersion,
+    id: s.id,
+    pid,
+    status,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    created: s.created,
+    owner: s.owner,
+  };
+  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+  return out;
+}
+
+function rfc3339Nano(d: Date, hr: bigint): string {
+  const nanos = String(hr % 1000000000n).padStart(9, '0');
+  return d.toISOString().replace(/\.\d{3}Z$/, `.${nanos}Z`);
+}
+
+export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
+  await createContainer(g, o);
+}
+
+export async function createContainer(g: GlobalOptions, o: CreateOptions, consoleToParent = false): Promise<Created> {
+  checkId(o.id);
+  const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
+  for (const w of warnings ?? []) g.warn?.(w);
+  const dir = stateDir(g.root, o.id);
+  const cgroupsPath = spec.linux?.cgroupsPath || defaultCgroupsPath(o.id);
+  const cgDirs = resolveCgroupDirs(cgroupsPath);
+  const plan = buildPlan(
+    spec,
+    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: consoleToParent ? undefined : o.consoleSocket, preserveFds: o.preserveFds },
+    hostFacts(rootfs, cgDirs),
+  );
+  for (const w of plan.warnings) g.warn?.(w);
+  const undo = new Undo();
+  try {
+    fs.mkdirSync(g.root, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StateError(`container with given ID already exists: ${o.id}`);
+      throw e;
+    }
+    undo.push('remove the state directory', () => fs.rmSync(dir, { recursive: true, force: true }));
+    native().mkfifo(fifoPath(g.root, o.id), 0o622);
+    const cg = createCgroups(cgDirs);
+    undo.push('remove cgroups', () => removeCgroups(cg.created, cg.dirs));
+    const now = new Date();
+    const saved: SavedState = {
+      ociVersion: spec.ociVersion,
+      id: o.id,
+      pid: 0,
+      startTime: '',
+      bundle,
+      rootfs,
+      created: rfc3339Nano(now, process.hrtime.bigint()),
+      annotations: spec.annotations,
+      owner: '',
+      cgroupPaths: cg.dirs,
+      cgroupCreated: cg.created,
+      spec,
+    };
+    const launched = launch(plan, o.preserveFds, {
+      placeStage0: (pid) => addPid(cg.dirs, pid),
+      onPid: (pid) => {
+        saved.pid = pid;
+        undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
+      },
+      onPrestart: (pid) => {
+        const creating = JSON.stringify(publicState(saved, 'creating', pid));
+        runHooks(spec.hooks?.prestart, 'prestart', creating);
+        runHooks(spec.hooks?.createRuntime, 'createRuntime', creating);
+        return [creating, JSON.stringify(publicState(saved, 'created', pid))];
+      },
+    }, undo);
+    saved.startTime = launched.startTime;
+    writeState(g.root, saved);
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+    undo.commit();
+    return { saved, launched };
+  } catch (e) {
+    const failed = await undo.run();
+    for (const f of failed) g.warn?.(`cleanup after failed create: ${f}`);
+    throw e;
+  }
+}
+
+export type { Spec };

@@ -1,4 +1,38 @@
+/** list (runc list): every container under --root with its derived status. */
+import * as fs from 'fs';
+import * as os from 'os';
 import { GlobalOptions } from './api';
 import { State } from '../spec/types';
-import { OciError } from '../errors';
-export async function list(_g: GlobalOptions): Promise<State[]> { throw new OciError('list: not implemented yet'); }
+import { readState } from '../state/store';
+import { deriveStatus } from '../state/status';
+import { publicState } from './create';
+
+export async function list(g: GlobalOptions): Promise<State[]> {
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(g.root);
+  } catch {
+    return [];
+  }
+  const out: State[] = [];
+  for (const id of ids.sort()) {
+    try {
+      const s = readState(g.root, id);
+      const status = deriveStatus(g.root, s);
+      const st = fs.statSync(`${g.root}/${id}`);
+      out.push({ ...publicState(s, status, status === 'stopped' ? 0 : s.pid), owner: ownerName(st.uid) });
+    } catch {
+      /* not a container directory, or removed meanwhile */
+    }
+  }
+  return out;
+}
+
+function ownerName(uid: number): string {
+  try {
+    if (uid === os.userInfo().uid) return os.userInfo().username;
+  } catch {
+    /* no passwd entry */
+  }
+  return `#${uid}`;
+}

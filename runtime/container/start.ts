@@ -1,3 +1,49 @@
+/**
+ * start (runtime.md "start", runc start): open the exec fifo the waiting init blocks on, read its
+ * byte (the init then execs the user's program), remove the fifo, run poststart hooks.
+ */
+import * as fs from 'fs';
 import { GlobalOptions } from './api';
-import { OciError } from '../errors';
-export async function start(_g: GlobalOptions, _id: string): Promise<void> { throw new OciError('start: not implemented yet'); }
+import { StateError, OciError } from '../errors';
+import { readState, withLock, fifoPath, SavedState } from '../state/store';
+import { deriveStatus, initAlive } from '../state/status';
+import { runHooksWarn } from '../hooks/run';
+import { publicState } from './create';
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Release the init: returns once it has taken the byte, i.e. is about to exec. */
+export function releaseInit(root: string, s: SavedState): void {
+  const fifo = fifoPath(root, s.id);
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    for (let i = 0; ; i++) {
+      let n = 0;
+      try {
+        n = fs.readSync(fd, buf, 0, 1, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+      if (n === 1) break;
+      if (!initAlive(s)) throw new OciError(`container ${s.id}: the init exited before start`);
+      sleep(i < 50 ? 0 : 1);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.unlinkSync(fifo);
+}
+
+export async function start(g: GlobalOptions, id: string): Promise<void> {
+  const s = readState(g.root, id);
+  await withLock(g.root, id, () => {
+    const status = deriveStatus(g.root, s);
+    if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
+    if (status !== 'created') throw new StateError(`cannot start an already ${status} container`);
+    releaseInit(g.root, s);
+  });
+  for (const w of runHooksWarn(s.spec.hooks?.poststart, 'poststart', JSON.stringify(publicState(s, 'running')))) g.warn?.(w);
+}

@@ -1,4 +1,12 @@
+/** state (runtime.md "state", runc state): the saved state with a derived status; pid 0 once stopped. */
 import { GlobalOptions } from './api';
 import { State } from '../spec/types';
-import { OciError } from '../errors';
-export async function state(_g: GlobalOptions, _id: string): Promise<State> { throw new OciError('state: not implemented yet'); }
+import { readState } from '../state/store';
+import { deriveStatus } from '../state/status';
+import { publicState } from './create';
+
+export async function state(g: GlobalOptions, id: string): Promise<State> {
+  const s = readState(g.root, id);
+  const status = deriveStatus(g.root, s);
+  return publicState(s, status, status === 'stopped' ? 0 : s.pid);
+}

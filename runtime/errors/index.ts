@@ -37,7 +37,9 @@ export class StepError extends OciError {
     readonly errno: number,
     readonly detail = '',
   ) {
-    super(`${pointer ? pointer + ' ' : ''}${detail ? detail + ': ' : ''}${op}: ${syscall}: ${strerror(errno)}`);
+    // "/mounts/3: mount /foo: mount: no such file or directory"
+    const call = detail && !op.includes(detail) ? `${syscall} ${detail}` : syscall;
+    super([pointer, op, call, strerror(errno)].filter(Boolean).join(': '));
   }
 }
 

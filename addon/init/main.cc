@@ -1,0 +1,346 @@
+/*
+ * oci-ts-init entry: receive the plan, decode it completely, then run the steps.
+ *
+ * Stage 0 (this process, a child of the runtime) runs the namespace steps up to OP_FORK; the fork
+ * uses CLONE_PARENT, so the container's init is a sibling, a child of the runtime itself (as
+ * youki's container_clone_sibling). Stage 0 reports the new pid and exits; the init carries on.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+uint32_t g_step = 0;
+int g_sock = -1;
+int g_rootfd = -1;
+int g_fds[64];
+int g_nfds = 0;
+const char *g_states[8];
+size_t g_state_lens[8];
+
+int send_raw(int sock, const void *data, size_t len, int fd) {
+  struct iovec iov = {(void *)data, len};
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } c;
+  if (fd >= 0) {
+    mh.msg_control = c.b;
+    mh.msg_controllen = sizeof c.b;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  }
+  for (;;) {
+    ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    if (n >= 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+int send_msg(uint32_t type, const void *payload, size_t len, int fd) {
+  char buf[8192];
+  if (len + 4 > sizeof buf) len = sizeof buf - 4;
+  memcpy(buf, &type, 4);
+  if (len) memcpy(buf + 4, payload, len);
+  return send_raw(g_sock, buf, len + 4, fd);
+}
+
+void fail(const char *syscall, const char *detail, int err) {
+  if (err < 0) err = errno;
+  char buf[4096];
+  size_t sl = strlen(syscall), dl = strlen(detail);
+  if (sl > 256) sl = 256;
+  if (dl > 3000) dl = 3000;
+  size_t off = 0;
+  memcpy(buf + off, &g_step, 4); off += 4;
+  int32_t e = err;
+  memcpy(buf + off, &e, 4); off += 4;
+  uint32_t l = sl;
+  memcpy(buf + off, &l, 4); off += 4;
+  memcpy(buf + off, syscall, sl); off += sl;
+  l = dl;
+  memcpy(buf + off, &l, 4); off += 4;
+  memcpy(buf + off, detail, dl); off += dl;
+  if (send_msg(MSG_ERROR, buf, off) < 0) {
+    /* Nobody listens any more (after start): say it on the container's stderr. */
+    dprintf(2, "oci-ts-init: step %u: %s: %s%s%s\n", g_step, syscall, strerror(err), dl ? ": " : "", detail);
+  }
+  _exit(err == ENOENT || err == EACCES ? 127 : 1);
+}
+
+int fd_at(int64_t index) {
+  if (index < 0 || index >= g_nfds) { errno = EBADF; fail("fd index"); }
+  return g_fds[index];
+}
+
+/* Receive one message into a malloc'd buffer (size probed with MSG_PEEK|MSG_TRUNC). */
+static char *recv_msg(size_t *len, bool take_fds) {
+  ssize_t want;
+  do want = recv(g_sock, nullptr, 0, MSG_PEEK | MSG_TRUNC); while (want < 0 && errno == EINTR);
+  if (want <= 0) _exit(1); /* the parent went away: nothing to report to */
+  char *buf = (char *)malloc(want + 1);
+  struct iovec iov = {buf, (size_t)want};
+  struct msghdr mh = {};
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  static union { char b[CMSG_SPACE(sizeof(int) * 64)]; struct cmsghdr align; } c;
+  mh.msg_control = c.b;
+  mh.msg_controllen = sizeof c.b;
+  ssize_t n;
+  do n = recvmsg(g_sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 4) _exit(1);
+  if (take_fds) {
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        int cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(g_fds + g_nfds, CMSG_DATA(cm), cnt * sizeof(int));
+        g_nfds += cnt;
+      }
+    }
+  }
+  *len = n;
+  return buf;
+}
+
+void wait_continue() {
+  size_t len;
+  char *m = recv_msg(&len, false);
+  uint32_t type;
+  memcpy(&type, m, 4);
+  if (type != MSG_CONTINUE) _exit(1);
+  /* payload: u32 count, then count × (u32 len, bytes): the states later HOOK steps feed to stdin */
+  const char *p = m + 4, *end = m + len;
+  uint32_t count = 0;
+  if (end - p >= 4) { memcpy(&count, p, 4); p += 4; }
+  for (uint32_t i = 0; i < count && i < 8 && end - p >= 4; i++) {
+    uint32_t l;
+    memcpy(&l, p, 4); p += 4;
+    if ((size_t)(end - p) < l) break;
+    g_states[i] = p;
+    g_state_lens[i] = l;
+    p += l;
+  }
+}
+
+/* ---- decoding: everything is decoded before the first side effect ---- */
+
+struct Reader {
+  const char *p, *end;
+  bool ok = true;
+  uint32_t u32() {
+    uint32_t v = 0;
+    if (end - p < 4) { ok = false; return 0; }
+    memcpy(&v, p, 4); p += 4;
+    return v;
+  }
+  int64_t i64() {
+    int64_t v = 0;
+    if (end - p < 8) { ok = false; return 0; }
+    memcpy(&v, p, 8); p += 8;
+    return v;
+  }
+  const char *str(uint32_t *len) {
+    *len = u32();
+    if (!ok || (size_t)(end - p) < (size_t)*len + 1) { ok = false; return ""; }
+    const char *s = p;
+    p += *len + 1;
+    return s;
+  }
+};
+
+static Step *decode(char *buf, size_t len, uint32_t *count) {
+  Reader r{buf, buf + len};
+  if (r.u32() != OCI_PLAN_MAGIC || r.u32() != OCI_PLAN_VERSION) { errno = EPROTO; fail("plan", "bad magic or version"); }
+  uint32_t n = r.u32();
+  if (!r.ok || n > 100000) { errno = EPROTO; fail("plan", "bad step count"); }
+  Step *steps = (Step *)calloc(n ? n : 1, sizeof(Step));
+  for (uint32_t i = 0; i < n && r.ok; i++) {
+    steps[i].op = r.u32();
+    steps[i].nargs = r.u32();
+    if (steps[i].nargs > 64) { r.ok = false; break; }
+    steps[i].a = (Arg *)calloc(steps[i].nargs ? steps[i].nargs : 1, sizeof(Arg));
+    for (uint32_t j = 0; j < steps[i].nargs && r.ok; j++) {
+      Arg &a = steps[i].a[j];
+      if (r.p >= r.end) { r.ok = false; break; }
+      a.kind = (unsigned char)*r.p++;
+      if (a.kind == ARG_INT) a.i = r.i64();
+      else if (a.kind == ARG_STR) a.s = r.str(&a.len);
+      else if (a.kind == ARG_LIST) {
+        a.n = r.u32();
+        if (a.n > 1u << 20) { r.ok = false; break; }
+        a.list = (char **)calloc(a.n + 1, sizeof(char *));
+        for (uint32_t k = 0; k < a.n && r.ok; k++) {
+          uint32_t l;
+          a.list[k] = (char *)r.str(&l);
+        }
+      } else r.ok = false;
+    }
+  }
+  if (!r.ok) { errno = EPROTO; fail("plan", "truncated or malformed plan"); }
+  *count = n;
+  return steps;
+}
+
+static const Arg &arg(const Step &s, uint32_t i) {
+  static Arg none = {};
+  return i < s.nargs ? s.a[i] : none;
+}
+
+static void write_file(const char *path, const char *content, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) fail("open", path);
+  if (write(fd, content, len) != (ssize_t)len) fail("write", path);
+  close(fd);
+}
+
+static void op_fork(const Step &s) {
+  /* clone3: CLONE_PARENT makes the init a child of the runtime; exit_signal must stay 0 with
+   * CLONE_PARENT for clone3, the kernel then takes the caller's own exit signal (SIGCHLD). */
+  struct clone_args ca = {};
+  ca.flags = CLONE_PARENT | (uint64_t)arg(s, 0).i;
+  long pid = syscall(SYS_clone3, &ca, sizeof ca);
+  if (pid < 0) fail("clone3");
+  if (pid > 0) {
+    int32_t p = pid;
+    send_msg(MSG_PID, &p, 4);
+    _exit(0);
+  }
+  /* The init: a session of its own, as runc's nsexec does. */
+  setsid();
+}
+
+static void run(Step *steps, uint32_t n) {
+  for (g_step = 0; g_step < n; g_step++) {
+    const Step &s = steps[g_step];
+    switch (s.op) {
+      case OP_SETNS:
+        if (setns(fd_at(arg(s, 0).i), arg(s, 1).i) < 0) fail("setns");
+        break;
+      case OP_UNSHARE:
+        if (unshare(arg(s, 0).i) < 0) fail("unshare");
+        break;
+      case OP_SYNC: {
+        uint32_t tag = arg(s, 0).i;
+        if (send_msg(MSG_SYNC, &tag, 4) < 0) fail("sendmsg");
+        wait_continue();
+        break;
+      }
+      case OP_SETID:
+      case OP_SETID_FINAL:
+        if (setresgid(arg(s, 1).i, arg(s, 1).i, arg(s, 1).i) < 0) fail("setresgid");
+        if (setresuid(arg(s, 0).i, arg(s, 0).i, arg(s, 0).i) < 0) fail("setresuid");
+        break;
+      case OP_WRITE_FILE:
+        write_file(arg(s, 0).s, arg(s, 1).s, arg(s, 1).len);
+        break;
+      case OP_FORK: op_fork(s); break;
+      case OP_SET_DUMPABLE:
+        if (prctl(PR_SET_DUMPABLE, arg(s, 0).i, 0, 0, 0) < 0) fail("prctl(PR_SET_DUMPABLE)");
+        break;
+      case OP_ROOTFS_BIND: op_rootfs_bind(s); break;
+      case OP_MOUNT: op_mount(s); break;
+      case OP_MKNOD: op_mknod(s); break;
+      case OP_BIND_DEV: op_bind_dev(s); break;
+      case OP_SYMLINK: op_symlink(s); break;
+      case OP_PIVOT_ROOT: op_pivot_root(s); break;
+      case OP_MOVE_ROOT: op_move_root(s); break;
+      case OP_MOUNT_PROPAGATION: op_mount_propagation(s); break;
+      case OP_MASK_PATH: op_mask_path(s); break;
+      case OP_READONLY_PATH: op_readonly_path(s); break;
+      case OP_REMOUNT_RO: op_remount_ro(s); break;
+      case OP_SETHOSTNAME:
+        if (sethostname(arg(s, 0).s, arg(s, 0).len) < 0) fail("sethostname");
+        break;
+      case OP_SETDOMAINNAME:
+        if (setdomainname(arg(s, 0).s, arg(s, 0).len) < 0) fail("setdomainname");
+        break;
+      case OP_RLIMIT: {
+        struct rlimit rl;
+        rl.rlim_cur = arg(s, 1).i < 0 ? RLIM_INFINITY : (rlim_t)arg(s, 1).i;
+        rl.rlim_max = arg(s, 2).i < 0 ? RLIM_INFINITY : (rlim_t)arg(s, 2).i;
+        if (setrlimit((__rlimit_resource)arg(s, 0).i, &rl) < 0) fail("setrlimit");
+        break;
+      }
+      case OP_SETGROUPS: {
+        const Arg &l = arg(s, 0);
+        gid_t *g = (gid_t *)calloc(l.n + 1, sizeof(gid_t));
+        for (uint32_t i = 0; i < l.n; i++) g[i] = strtoul(l.list[i], nullptr, 10);
+        if (setgroups(l.n, g) < 0) fail("setgroups");
+        free(g);
+        break;
+      }
+      case OP_KEEPCAPS:
+        if (prctl(PR_SET_KEEPCAPS, arg(s, 0).i, 0, 0, 0) < 0) fail("prctl(PR_SET_KEEPCAPS)");
+        break;
+      case OP_CAPBSET: op_capbset(s); break;
+      case OP_CAPS: op_caps(s); break;
+      case OP_AMBIENT: op_ambient(s); break;
+      case OP_NO_NEW_PRIVS:
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS)");
+        break;
+      case OP_UMASK: umask(arg(s, 0).i); break;
+      case OP_CHDIR:
+        if (chdir(arg(s, 0).s) < 0) fail("chdir", arg(s, 0).s);
+        break;
+      case OP_PRCTL:
+        if (prctl(arg(s, 0).i, arg(s, 1).i, 0, 0, 0) < 0) fail("prctl");
+        break;
+      case OP_PERSONALITY:
+        if (personality(arg(s, 0).i) < 0) fail("personality");
+        break;
+      case OP_IOPRIO:
+        if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)arg(s, 0).i) < 0) fail("ioprio_set");
+        break;
+      case OP_HOOK: op_hook(s); break;
+      case OP_WAIT_START: op_wait_start(s); break;
+      case OP_EXEC_LOOKUP: op_exec_lookup(s); break;
+      case OP_EXEC: op_exec(s);
+      case OP_CLOSE_FD: close(fd_at(arg(s, 0).i)); break;
+      case OP_CONSOLE: op_console(s); break;
+      default:
+        errno = ENOSYS;
+        fail("plan", "unknown step");
+    }
+  }
+  errno = EPROTO;
+  fail("plan", "plan ended without exec");
+}
+
+int main(int argc, char **argv) {
+  /* First: no core dumps, no ptrace by the container, /proc/PID/ owned by root (CVE-2019-5736). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc < 2) {
+    dprintf(2, "oci-ts-init is started by oci-ts, not by hand\n");
+    return 2;
+  }
+  g_sock = atoi(argv[1]);
+  if (fcntl(g_sock, F_SETFD, FD_CLOEXEC) < 0) return 2;
+  size_t len;
+  char *m = recv_msg(&len, true);
+  uint32_t type;
+  memcpy(&type, m, 4);
+  if (type != MSG_PLAN) return 2;
+  uint32_t n;
+  Step *steps = decode(m + 4, len - 4, &n);
+  run(steps, n);
+  return 1;
+}

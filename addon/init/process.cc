@@ -1,0 +1,228 @@
+/* Process steps: hooks run by the init, the exec fifo, capabilities, the console, execve. */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+static const Arg &arg(const Step &s, uint32_t i) {
+  static Arg none = {};
+  return i < s.nargs ? s.a[i] : none;
+}
+
+static int64_t now_ms() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* path argv env timeout_ms stdin_state: run a hook, feed it the state, wait with a timeout. */
+void op_hook(const Step &s) {
+  const char *path = arg(s, 0).s;
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) < 0) fail("pipe2");
+  pid_t pid = fork();
+  if (pid < 0) fail("fork");
+  if (pid == 0) {
+    dup2(in[0], 0);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 1); dup2(null, 2); }
+    execve(path, arg(s, 1).list, arg(s, 2).list);
+    _exit(127);
+  }
+  close(in[0]);
+  int64_t k = arg(s, 4).i;
+  if (k >= 1 && k <= 8 && g_state_lens[k - 1]) {
+    signal(SIGPIPE, SIG_IGN);
+    ssize_t w = write(in[1], g_states[k - 1], g_state_lens[k - 1]);
+    (void)w;
+  }
+  close(in[1]);
+  int64_t timeout = arg(s, 3).i, deadline = timeout > 0 ? now_ms() + timeout : 0;
+  int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  int status = 0;
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) fail("waitpid", path);
+    int wait = deadline ? (int)(deadline - now_ms()) : -1;
+    if (deadline && wait <= 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      char d[512];
+      snprintf(d, sizeof d, "hook %s timed out after %lld ms", path, (long long)timeout);
+      fail("hook", d, ETIMEDOUT);
+    }
+    if (pfd >= 0) {
+      struct pollfd p = {pfd, POLLIN, 0};
+      poll(&p, 1, wait);
+    } else {
+      usleep(1000);
+    }
+  }
+  if (pfd >= 0) close(pfd);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    char d[512];
+    if (WIFEXITED(status)) snprintf(d, sizeof d, "hook %s exited with status %d", path, WEXITSTATUS(status));
+    else snprintf(d, sizeof d, "hook %s killed by signal %d", path, WTERMSIG(status));
+    fail("hook", d, ECANCELED);
+  }
+}
+
+/* dirfd_index name: tell the parent create is done, then block until `start` opens the fifo. */
+void op_wait_start(const Step &s) {
+  int dir = fd_at(arg(s, 0).i);
+  if (send_msg(MSG_READY, nullptr, 0) < 0) fail("sendmsg");
+  int fd;
+  do fd = openat(dir, arg(s, 1).s, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail("open exec fifo");
+  if (write(fd, "0", 1) != 1) fail("write exec fifo");
+  close(fd);
+  close(dir);
+}
+
+static char g_exec_path[4096];
+
+static bool executable(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* file path_env: find the program now, after pivot_root, as runc's LookPath does before the fifo. */
+void op_exec_lookup(const Step &s) {
+  const char *file = arg(s, 0).s, *pathenv = arg(s, 1).s;
+  char detail[1024];
+  if (strchr(file, '/')) {
+    snprintf(g_exec_path, sizeof g_exec_path, "%s", file);
+    struct stat st;
+    if (stat(file, &st) < 0) {
+      snprintf(detail, sizeof detail, "exec: \"%s\": stat %s: no such file or directory", file, file);
+      fail("exec", detail);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      snprintf(detail, sizeof detail, "exec: \"%s\": is a directory", file);
+      fail("exec", detail, EACCES);
+    }
+    return;
+  }
+  const char *p = pathenv;
+  while (p) {
+    const char *colon = strchr(p, ':');
+    size_t n = colon ? (size_t)(colon - p) : strlen(p);
+    if (n == 0) snprintf(g_exec_path, sizeof g_exec_path, "./%s", file);
+    else snprintf(g_exec_path, sizeof g_exec_path, "%.*s/%s", (int)n, p, file);
+    if (executable(g_exec_path)) return;
+    p = colon ? colon + 1 : nullptr;
+  }
+  snprintf(detail, sizeof detail, "exec: \"%s\": executable file not found in $PATH", file);
+  fail("exec", detail, ENOENT);
+}
+
+/* argv env keep_fds */
+void op_exec(const Step &s) {
+  unsigned keep = 3 + (unsigned)arg(s, 2).i;
+  /* Everything above stdio and the preserved fds closes at exec: no runtime fd reaches the container. */
+  if (syscall(SYS_close_range, keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) {
+    for (int fd = keep; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  char **argv = arg(s, 0).list;
+  const char *path = g_exec_path[0] ? g_exec_path : argv[0];
+  execve(path, argv, arg(s, 1).list);
+  char detail[1024];
+  snprintf(detail, sizeof detail, "exec: \"%s\"", argv[0]);
+  fail("execve", detail);
+}
+
+static void capset_all(uint64_t eff, uint64_t perm, uint64_t inh) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2] = {};
+  d[0].effective = (uint32_t)eff; d[1].effective = (uint32_t)(eff >> 32);
+  d[0].permitted = (uint32_t)perm; d[1].permitted = (uint32_t)(perm >> 32);
+  d[0].inheritable = (uint32_t)inh; d[1].inheritable = (uint32_t)(inh >> 32);
+  if (syscall(SYS_capset, &h, d) < 0) fail("capset");
+}
+
+static int last_cap() {
+  static int last = -1;
+  if (last >= 0) return last;
+  last = 40;
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char b[16] = {};
+    if (read(fd, b, sizeof b - 1) > 0) last = atoi(b);
+    close(fd);
+  }
+  return last;
+}
+
+void op_capbset(const Step &s) {
+  uint64_t keep = arg(s, 0).i;
+  for (int c = 0; c <= last_cap() && c < 64; c++) {
+    if (keep & (1ULL << c)) continue;
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) fail("prctl(PR_CAPBSET_DROP)");
+  }
+}
+
+void op_caps(const Step &s) { capset_all(arg(s, 0).i, arg(s, 1).i, arg(s, 2).i); }
+
+void op_ambient(const Step &s) {
+  uint64_t mask = arg(s, 0).i;
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  for (int c = 0; c < 64; c++) {
+    if (!(mask & (1ULL << c))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0) fail("prctl(PR_CAP_AMBIENT_RAISE)");
+  }
+}
+
+/* socket_fd_index rows cols: a pty whose slave becomes stdio and controlling terminal. */
+void op_console(const Step &s) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) fail("open", "/dev/ptmx");
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail("ioctl(TIOCSPTLCK)");
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (slave < 0) fail("ioctl(TIOCGPTPEER)");
+  if (arg(s, 1).i > 0 || arg(s, 2).i > 0) {
+    struct winsize ws = {};
+    ws.ws_row = arg(s, 1).i;
+    ws.ws_col = arg(s, 2).i;
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  /* /dev/console is the pty, as runc mounts it. */
+  char slave_path[64] = "/dev/console";
+  int ptn = 0;
+  if (ioctl(master, TIOCGPTN, &ptn) == 0) {
+    snprintf(slave_path, sizeof slave_path, "/dev/pts/%d", ptn);
+    int c = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (c >= 0) close(c);
+    mount(slave_path, "/dev/console", nullptr, MS_BIND, nullptr);
+  }
+  int64_t sock_index = arg(s, 0).i;
+  if (sock_index >= 0) {
+    /* runc's console-socket protocol: the datagram carries the pty name, SCM_RIGHTS the master. */
+    int sock = fd_at(sock_index);
+    if (send_raw(sock, slave_path, strlen(slave_path), master) < 0) fail("sendmsg(console socket)");
+    close(sock);
+  } else if (send_msg(MSG_FD, "", 0, master) < 0) {
+    fail("sendmsg(pty master)");
+  }
+  close(master);
+  if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("ioctl(TIOCSCTTY)");
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave, fd) < 0) fail("dup2");
+  if (slave > 2) close(slave);
+}

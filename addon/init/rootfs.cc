@@ -1,0 +1,235 @@
+/*
+ * Rootfs steps. Every path inside the container's rootfs is resolved with openat2(RESOLVE_IN_ROOT)
+ * against the rootfs fd, so a symlink in the image (say /dev -> /host/dev) cannot point a mount
+ * at the host; the mount then targets the resolved fd through /proc/self/fd (runc's securejoin +
+ * procfd approach). Missing directories are made one component at a time under the resolved parent.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+static const Arg &arg(const Step &s, uint32_t i) {
+  static Arg none = {};
+  return i < s.nargs ? s.a[i] : none;
+}
+
+static int openat2_in_root(int root, const char *rel, int flags) {
+  struct open_how how = {};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  for (;;) {
+    long fd = syscall(SYS_openat2, root, rel, &how, sizeof how);
+    if (fd >= 0 || errno != EAGAIN) return (int)fd;
+  }
+}
+
+/* Resolve `path` (absolute or relative, taken inside the rootfs) to an O_PATH fd. mkkind: 0 must
+ * exist, 1 make missing directories, 2 make missing directories and the last component as a file. */
+int resolve_in_root(const char *path, int mkkind) {
+  while (*path == '/') path++;
+  if (!*path) return openat2_in_root(g_rootfd, ".", O_PATH);
+  int fd = openat2_in_root(g_rootfd, path, O_PATH);
+  if (fd >= 0 || errno != ENOENT || !mkkind) return fd;
+  char buf[4096];
+  if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+  strcpy(buf, path);
+  int parent = openat2_in_root(g_rootfd, ".", O_PATH);
+  char *comp = buf;
+  while (comp && *comp) {
+    char *slash = strchr(comp, '/');
+    if (slash) *slash = 0;
+    bool last = !slash || !slash[1];
+    if (*comp && strcmp(comp, ".") != 0) {
+      /* Resolve the prefix so far inside the root: symlinks in it stay inside the root. */
+      int next = openat2_in_root(g_rootfd, buf, O_PATH);
+      if (next < 0 && errno == ENOENT) {
+        if (last && mkkind == 2) {
+          int f = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (f < 0 && errno != EEXIST) { close(parent); return -1; }
+          if (f >= 0) close(f);
+        } else if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST) {
+          close(parent);
+          return -1;
+        }
+        next = openat2_in_root(g_rootfd, buf, O_PATH);
+      }
+      if (next < 0) { int e = errno; close(parent); errno = e; return -1; }
+      close(parent);
+      parent = next;
+    }
+    if (slash) { *slash = '/'; comp = slash + 1; } else comp = nullptr;
+  }
+  return parent;
+}
+
+static void procfd(char *out, size_t n, int fd) { snprintf(out, n, "/proc/self/fd/%d", fd); }
+
+/* Flags a bind remount must keep: the kernel refuses to clear locked ones in a user namespace. */
+static unsigned long current_mount_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) return 0;
+  return sv.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_RDONLY);
+}
+
+void op_rootfs_bind(const Step &s) {
+  const char *rootfs = arg(s, 0).s;
+  if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0) fail("mount", rootfs);
+  g_rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (g_rootfd < 0) fail("open", rootfs);
+}
+
+void op_mount_propagation(const Step &s) {
+  if (mount(nullptr, arg(s, 0).s, nullptr, arg(s, 1).i, nullptr) < 0) fail("mount", arg(s, 0).s);
+}
+
+/* source dest fstype flags data propagation mkkind remount_flags */
+void op_mount(const Step &s) {
+  const char *src = arg(s, 0).s, *dest = arg(s, 1).s, *type = arg(s, 2).s, *data = arg(s, 4).s;
+  unsigned long flags = arg(s, 3).i, prop = arg(s, 5).i, remount = arg(s, 7).i;
+  int fd = resolve_in_root(dest, (int)arg(s, 6).i);
+  if (fd < 0) fail("resolve", dest);
+  char target[64];
+  procfd(target, sizeof target, fd);
+  if (mount(*src ? src : nullptr, target, *type ? type : nullptr, flags, *data ? data : nullptr) < 0) {
+    int e = errno;
+    close(fd);
+    fail("mount", dest, e);
+  }
+  close(fd);
+  if (!remount && !prop) return;
+  /* The fd above names the directory under the new mount: resolve again to reach the mount itself. */
+  fd = resolve_in_root(dest, 0);
+  if (fd < 0) fail("resolve", dest);
+  procfd(target, sizeof target, fd);
+  if (remount) {
+    unsigned long keep = current_mount_flags(target) & ~(MS_RDONLY);
+    if (mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | remount | keep, nullptr) < 0) fail("mount(remount)", dest);
+  }
+  if (prop && mount(nullptr, target, nullptr, prop, nullptr) < 0) fail("mount(propagation)", dest);
+  close(fd);
+}
+
+/* Split "a/b/c" into a resolved (created) parent fd and the last component. */
+static int parent_of(const char *dest, char *name, size_t n) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", dest);
+  size_t l = strlen(buf);
+  while (l > 1 && buf[l - 1] == '/') buf[--l] = 0;
+  char *slash = strrchr(buf, '/');
+  const char *base = slash ? slash + 1 : buf;
+  if (!*base || strcmp(base, "..") == 0 || strcmp(base, ".") == 0) { errno = EINVAL; return -1; }
+  snprintf(name, n, "%s", base);
+  if (slash) *slash = 0; else strcpy(buf, "/");
+  return resolve_in_root(*buf ? buf : "/", 1);
+}
+
+/* dest mode major minor uid gid */
+void op_mknod(const Step &s) {
+  char name[256];
+  const char *dest = arg(s, 0).s;
+  int dir = parent_of(dest, name, sizeof name);
+  if (dir < 0) fail("resolve", dest);
+  /* O_PATH fds cannot be used with mknodat: open the directory for real (it is resolved in root). */
+  char p[64];
+  procfd(p, sizeof p, dir);
+  int d = open(p, O_DIRECTORY | O_CLOEXEC);
+  close(dir);
+  if (d < 0) fail("open", dest);
+  mode_t mode = arg(s, 1).i;
+  dev_t dev = makedev(arg(s, 2).i, arg(s, 3).i);
+  if (mknodat(d, name, mode, dev) < 0) {
+    if (errno != EEXIST) fail("mknod", dest);
+    struct stat st;
+    if (fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) fail("mknod", dest, EEXIST);
+    if (unlinkat(d, name, 0) < 0 || mknodat(d, name, mode, dev) < 0) fail("mknod", dest);
+  }
+  if (fchownat(d, name, arg(s, 4).i, arg(s, 5).i, AT_SYMLINK_NOFOLLOW) < 0) fail("chown", dest);
+  if (fchmodat(d, name, mode & 07777, 0) < 0) fail("chmod", dest);
+  close(d);
+}
+
+/* host dest: bind a host device node where mknod is not allowed (user namespaces). */
+void op_bind_dev(const Step &s) {
+  const char *host = arg(s, 0).s, *dest = arg(s, 1).s;
+  int fd = resolve_in_root(dest, 2);
+  if (fd < 0) fail("resolve", dest);
+  char target[64];
+  procfd(target, sizeof target, fd);
+  if (mount(host, target, nullptr, MS_BIND, nullptr) < 0) fail("mount", dest);
+  close(fd);
+}
+
+/* target dest */
+void op_symlink(const Step &s) {
+  char name[256];
+  const char *dest = arg(s, 1).s;
+  int dir = parent_of(dest, name, sizeof name);
+  if (dir < 0) fail("resolve", dest);
+  char p[64];
+  procfd(p, sizeof p, dir);
+  int d = open(p, O_DIRECTORY | O_CLOEXEC);
+  close(dir);
+  if (d < 0) fail("open", dest);
+  if (symlinkat(arg(s, 0).s, d, name) < 0 && errno != EEXIST) fail("symlink", dest);
+  close(d);
+}
+
+void op_pivot_root(const Step &) {
+  if (fchdir(g_rootfd) < 0) fail("fchdir");
+  /* pivot_root(".", "."): the old root ends up on top of the new one, then is detached. */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root");
+  /* Make the old root a slave first so the unmount does not propagate to the host. */
+  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail("mount(old root)");
+  if (umount2(".", MNT_DETACH) < 0) fail("umount2(old root)");
+  if (chdir("/") < 0) fail("chdir");
+  close(g_rootfd);
+  g_rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+void op_move_root(const Step &) {
+  if (fchdir(g_rootfd) < 0) fail("fchdir");
+  if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail("mount(MS_MOVE)");
+  if (chroot(".") < 0) fail("chroot");
+  if (chdir("/") < 0) fail("chdir");
+  close(g_rootfd);
+  g_rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* After pivot_root: the root is the container's, paths are plain. A missing path is not an error. */
+void op_mask_path(const Step &s) {
+  const char *path = arg(s, 0).s;
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    if (errno == ENOENT) return;
+    fail("stat", path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") < 0) fail("mount", path);
+  } else if (mount("/dev/null", path, nullptr, MS_BIND, nullptr) < 0) {
+    fail("mount", path);
+  }
+}
+
+static void bind_readonly(const char *path, bool bind_first) {
+  if (bind_first && mount(path, path, nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+    if (errno == ENOENT) return;
+    fail("mount", path);
+  }
+  unsigned long keep = current_mount_flags(path);
+  if (mount(nullptr, path, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, nullptr) < 0) fail("mount(remount ro)", path);
+}
+
+void op_readonly_path(const Step &s) { bind_readonly(arg(s, 0).s, true); }
+
+void op_remount_ro(const Step &s) { bind_readonly(arg(s, 0).s, false); }

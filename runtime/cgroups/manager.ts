@@ -1,0 +1,104 @@
+/**
+ * The container's cgroup directories: made at create, the init placed in them before it forks,
+ * removed at delete. Resource limits are applied by the per-controller modules (a later issue);
+ * this file knows only paths, membership and removal.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CgroupLayout, detectCgroups, parseProcCgroup } from './detect';
+
+/** The absolute directory in each hierarchy for a cgroupsPath (runc's fs driver rules). */
+export function cgroupDirs(layout: CgroupLayout, cgroupsPath: string, ownCgroups: Map<string, string>): string[] {
+  return layout.hierarchies.map((h) => {
+    // A relative path is taken below the runtime's own cgroup, as runc's fs driver does.
+    const base = cgroupsPath.startsWith('/') ? '/' : ownCgroups.get(h.name) ?? '/';
+    const inHierarchy = path.posix.join(base, cgroupsPath);
+    // The mount may show only a subtree (mountinfo root): strip it.
+    const rel = h.root !== '/' && inHierarchy.startsWith(h.root) ? inHierarchy.slice(h.root.length) : inHierarchy;
+    return path.join(h.mountpoint, rel);
+  });
+}
+
+export function defaultCgroupsPath(id: string): string {
+  return `/oci-ts/${id}`;
+}
+
+export interface CgroupSet {
+  dirs: string[];
+  /** the directories this call made, so the undo removes only those (deepest last) */
+  created: string[];
+}
+
+function mkdirTracked(dir: string, created: string[]): void {
+  if (fs.existsSync(dir)) return;
+  mkdirTracked(path.dirname(dir), created);
+  fs.mkdirSync(dir);
+  created.push(dir);
+  // v1 cpuset: a new cgroup starts with empty cpus/mems, and no task can join it until they are set.
+  if (fs.existsSync(path.join(dir, 'cpuset.cpus'))) {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      const own = fs.readFileSync(path.join(dir, f), 'utf8').trim();
+      if (!own) fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(path.dirname(dir), f), 'utf8').trim());
+    }
+  }
+}
+
+/** The directories a cgroupsPath names on this host (no side effect). */
+export function resolveCgroupDirs(cgroupsPath: string): string[] {
+  const own = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  return cgroupDirs(detectCgroups(), cgroupsPath, own);
+}
+
+export function createCgroups(dirs: string[]): CgroupSet {
+  const created: string[] = [];
+  try {
+    for (const d of dirs) mkdirTracked(d, created);
+  } catch (e) {
+    removeCgroups(created, dirs);
+    throw e;
+  }
+  return { dirs, created };
+}
+
+export function addPid(dirs: string[], pid: number): void {
+  for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(pid));
+}
+
+/** Every pid in the container's cgroups (the union over hierarchies). */
+export function cgroupPids(dirs: string[]): number[] {
+  const pids = new Set<number>();
+  for (const d of dirs) {
+    try {
+      for (const l of fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n')) if (l) pids.add(Number(l));
+    } catch {
+      /* hierarchy gone */
+    }
+  }
+  return [...pids];
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Remove what create made, deepest first. The container's own directories (`leaves`) are retried
+ * while the kernel still counts exiting tasks; ancestors are shared with other containers and are
+ * removed only if empty.
+ */
+export function removeCgroups(created: string[], leaves: string[] = created): void {
+  for (const d of [...created].sort((a, b) => b.length - a.length)) {
+    const isLeaf = leaves.includes(d);
+    for (let i = 0; ; i++) {
+      try {
+        fs.rmdirSync(d);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || (!isLeaf && (code === 'EBUSY' || code === 'ENOTEMPTY'))) break;
+        if (code !== 'EBUSY' || i >= 200) throw e;
+        sleep(5);
+      }
+    }
+  }
+}

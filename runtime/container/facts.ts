@@ -1,0 +1,41 @@
+/** What the planner needs to know about the host, gathered once per create (the only I/O of planning). */
+import * as fs from 'fs';
+import * as path from 'path';
+import { HostFacts } from '../plan/assemble';
+
+/** The mount point (from mountinfo text) that contains `p`: the longest matching prefix. */
+export function mountPointOf(mountinfo: string, p: string): string {
+  let best = '/';
+  for (const line of mountinfo.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (!mp) continue;
+    const m = mp.replace(/\\040/g, ' ');
+    if ((p === m || p.startsWith(m.endsWith('/') ? m : m + '/')) && m.length > best.length) best = m;
+  }
+  return best;
+}
+
+export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
+  let lastCap = 40;
+  try {
+    lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  } catch {
+    /* keep the default */
+  }
+  return {
+    isDirectory(p: string) {
+      try {
+        return fs.statSync(p).isDirectory();
+      } catch {
+        return undefined;
+      }
+    },
+    rootfsParentMount: mountPointOf(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.realpathSync(rootfs)),
+    cgroupBinds: cgroupDirs.map((d) => {
+      // /sys/fs/cgroup/memory/oci-ts/x → "memory"
+      const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];
+      return { name: rel, hostPath: d };
+    }),
+    lastCap,
+  };
+}

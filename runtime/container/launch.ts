@@ -1,0 +1,133 @@
+/**
+ * Spawn oci-ts-init and drive the parent side of the protocol (plan_wire.h documents every
+ * message). child_process.spawn is fork-safe (libuv); the init gets stdio, the preserved fds at
+ * 3..3+N-1 and the sync socket just above them, nothing else.
+ */
+import { spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import { native } from '../native';
+import { initBinary } from '../paths';
+import { LaunchPlan, SyncTag, FileRef, Op } from '../plan/types';
+import { encodePlan, encodeContinue, decodeMessage, Msg } from '../protocol/wire';
+import { OciError, StepError, ConfigError, describeFsError } from '../errors';
+import { procStat } from '../state/status';
+import { Undo } from './undo';
+
+const O_PATH = 0o10000000;
+
+export interface LaunchHooks {
+  /** after the init exists, before anything runs in it: place it in cgroups (stage-0 pid) */
+  placeStage0(pid: number): void;
+  /** the container init's pid is known */
+  onPid(pid: number): void;
+  /** rootfs ready, before pivot_root: run prestart/createRuntime; return the hook states */
+  onPrestart(pid: number): string[];
+}
+
+export interface Launched {
+  pid: number;
+  startTime: string;
+  /** the pty master, when the plan's console goes to the parent (foreground run) */
+  ptyMaster?: number;
+}
+
+function openFile(f: FileRef): number {
+  try {
+    if (f.kind === 'ns') return fs.openSync(f.path, fs.constants.O_RDONLY);
+    if (f.kind === 'dir') return fs.openSync(f.path, O_PATH | fs.constants.O_DIRECTORY);
+    return native().connectUnix(f.path);
+  } catch (e) {
+    if (f.kind === 'socket') throw new OciError(`--console-socket ${f.path}: ${describeFsError(e)}`);
+    if (f.pointer) throw new ConfigError(f.pointer, describeFsError(e));
+    throw e;
+  }
+}
+
+/** An init failure report → an error naming the config field of the failed step. */
+function stepError(plan: LaunchPlan, m: { step: number; errno: number; syscall: string; detail: string }): OciError {
+  const s = plan.steps[m.step];
+  if (!s) return new StepError('', 'init', m.syscall, m.errno, m.detail);
+  // program lookups and hooks report a complete sentence
+  if (m.syscall === 'exec' || m.syscall === 'hook') return new OciError(`${s.pointer}: ${m.detail}`);
+  if (s.op === Op.SETNS && m.errno === 22) {
+    const f = plan.files[(s.args[0] as { file: number }).file];
+    return new ConfigError(s.pointer, `${f.path} is not a ${s.what.replace('setns ', '')} namespace`);
+  }
+  return new StepError(s.pointer, s.what, m.syscall, m.errno, m.detail);
+}
+
+export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks, undo: Undo): Launched {
+  const init = initBinary();
+  if (!fs.existsSync(init)) throw new OciError(`${init} is missing: run the build (npm run build)`);
+  const fds: number[] = [];
+  try {
+    for (const f of plan.files) fds.push(openFile(f));
+    const [parentSock, childSock] = native().seqpacketPair();
+    let child: ChildProcess;
+    try {
+      const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
+      child = spawn(init, [String(3 + preserveFds)], {
+        stdio: ['inherit', 'inherit', 'inherit', ...preserved, childSock],
+        env: {},
+        argv0: 'oci-ts-init',
+      });
+    } finally {
+      fs.closeSync(childSock);
+    }
+    const stage0 = child.pid;
+    if (!stage0) {
+      fs.closeSync(parentSock);
+      throw new OciError(`cannot start ${init}`);
+    }
+    child.on('error', () => undefined);
+    undo.push('stop the init helper', () => {
+      child.kill('SIGKILL');
+    });
+    let initPid = 0;
+    const result: Partial<Launched> = {};
+    try {
+      hooks.placeStage0(stage0);
+      native().send(parentSock, encodePlan(plan), fds);
+      for (;;) {
+        const r = native().recv(parentSock, -1);
+        if (!r) throw new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
+        const m = decodeMessage(r.data);
+        if (m.type === Msg.ERROR) throw stepError(plan, m);
+        if (m.type === Msg.PID) {
+          initPid = m.pid;
+          const st = procStat(initPid);
+          result.pid = initPid;
+          result.startTime = st?.startTime ?? '';
+          hooks.onPid(initPid);
+        } else if (m.type === Msg.SYNC && m.tag === SyncTag.IDMAP) {
+          writeIdMaps(stage0, plan);
+          native().send(parentSock, encodeContinue());
+        } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
+          native().send(parentSock, encodeContinue(hooks.onPrestart(initPid)));
+        } else if (m.type === Msg.FD) {
+          result.ptyMaster = r.fds[0];
+        } else if (m.type === Msg.READY) {
+          return result as Launched;
+        }
+      }
+    } finally {
+      fs.closeSync(parentSock);
+    }
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+  }
+}
+
+function writeIdMaps(pid: number, plan: LaunchPlan): void {
+  const m = plan.idmap!;
+  const write = (file: string, text: string, pointer: string) => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, text);
+    } catch (e) {
+      throw new ConfigError(pointer, `writing ${file}: ${describeFsError(e)}`);
+    }
+  };
+  if (m.setgroups === 'deny') write('setgroups', 'deny', '/linux/gidMappings');
+  write('uid_map', m.uid, '/linux/uidMappings');
+  write('gid_map', m.gid, '/linux/gidMappings');
+}

@@ -1,0 +1,38 @@
+/**
+ * The ONLY place that loads oci_ts.node. It is loaded on first use with process.dlopen, so
+ * commands that never touch the kernel (state, list, spec, --version) never pay for it, and so
+ * a V8 startup snapshot never contains it.
+ */
+import { addonPath } from '../paths';
+
+export interface Received { data: Buffer; fds: number[] }
+
+export interface Native {
+  seqpacketPair(): [number, number];
+  send(fd: number, data: Buffer, fds?: number[]): void;
+  /** Blocks up to timeoutMs; null when the peer closed; throws code ETIMEDOUT. */
+  recv(fd: number, timeoutMs: number): Received | null;
+  /** false when LOCK_NB was given and the lock is held elsewhere */
+  flock(fd: number, op: number): boolean;
+  mkfifo(path: string, mode: number): void;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  connectUnix(path: string): number;
+  /** waitid(P_PID) in a worker thread: the pid must be a child of this process. */
+  waitPid(pid: number): Promise<{ code: number | null; signal: number | null }>;
+}
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+let loaded: Native | undefined;
+
+export function native(): Native {
+  if (!loaded) {
+    const m = { exports: {} } as { exports: Native };
+    process.dlopen(m, addonPath());
+    loaded = m.exports;
+  }
+  return loaded;
+}

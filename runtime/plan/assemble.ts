@@ -1,0 +1,79 @@
+/**
+ * spec + options + host facts → LaunchPlan. Pure: no I/O (facts come in as data), so the whole
+ * ordering is unit-tested without root. The order, and why:
+ *   stage 0  namespaces (namespaces.ts), fork
+ *   init     rootfs: propagation, bind, mounts, devices            (rootfs.ts)
+ *            SYNC PRESTART: parent runs prestart + createRuntime hooks
+ *            createContainer hooks (container mount ns, before pivot_root: runtime-spec config.md)
+ *            pivot_root (or MS_MOVE+chroot with --no-pivot), root propagation
+ *            console, sysctl, masked/readonly paths, root.readonly, hostname
+ *            oom_score_adj, rlimits, identity and capabilities, cwd  (process.ts)
+ *            program lookup, no_new_privs, exec fifo, startContainer hooks, execve
+ */
+import { Spec, Hook } from '../spec/types';
+import { LaunchPlan, Op, Step, SyncTag, step } from './types';
+import { namespaceSteps } from './namespaces';
+import { rootfsSteps, afterPivotSteps, pathSteps, RootfsFacts } from './rootfs';
+import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient } from './process';
+
+export interface PlanOptions {
+  bundle: string;
+  rootfs: string;
+  /** the state directory, which holds exec.fifo */
+  stateDir: string;
+  noPivot: boolean;
+  consoleSocket?: string;
+  preserveFds: number;
+}
+
+export interface HostFacts extends RootfsFacts {
+  lastCap: number;
+}
+
+/** State JSON index (1-based) the init feeds to hooks: 1 = "creating", 2 = "created". */
+export const STATE_CREATING = 1;
+export const STATE_CREATED = 2;
+
+function hookSteps(hooks: Hook[] | undefined, kind: string, stateIndex: number): Step[] {
+  return (hooks ?? []).map((h, i) =>
+    step(Op.HOOK, [h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, stateIndex], `/hooks/${kind}/${i}`, `${kind} hook ${h.path}`),
+  );
+}
+
+export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): LaunchPlan {
+  const plan: LaunchPlan = { version: 1, steps: [], files: [], warnings: [] };
+  const s = plan.steps;
+  const proc = spec.process!;
+  s.push(...namespaceSteps(spec, plan.files, plan));
+  s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts));
+  s.push(step(Op.SYNC, [SyncTag.PRESTART], '/hooks', 'run prestart and createRuntime hooks'));
+  s.push(...hookSteps(spec.hooks?.createContainer, 'createContainer', STATE_CREATING));
+  s.push(opts.noPivot ? step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)') : step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
+  s.push(...afterPivotSteps(spec));
+  if (proc.terminal) {
+    let sock = -1;
+    if (opts.consoleSocket) {
+      plan.files.push({ path: opts.consoleSocket, kind: 'socket', pointer: '' });
+      sock = plan.files.length - 1;
+    }
+    s.push(step(Op.CONSOLE, [sock < 0 ? -1 : { file: sock }, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0], '/process/terminal', 'set up the console'));
+  }
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    s.push(step(Op.WRITE_FILE, [`/proc/sys/${key.replace(/\./g, '/')}`, value], `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, `sysctl ${key}`));
+  }
+  s.push(...pathSteps(spec));
+  if (spec.root?.readonly) s.push(step(Op.REMOUNT_RO, ['/'], '/root/readonly', 'remount / read-only'));
+  if (spec.hostname !== undefined && spec.hostname !== '') s.push(step(Op.SETHOSTNAME, [spec.hostname], '/hostname', 'sethostname'));
+  if (spec.domainname !== undefined && spec.domainname !== '') s.push(step(Op.SETDOMAINNAME, [spec.domainname], '/domainname', 'setdomainname'));
+  s.push(...privilegedProcessSteps(proc));
+  s.push(...identitySteps(proc, facts.lastCap));
+  const ambient = unraisableAmbient(proc);
+  if (ambient.length) plan.warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+  s.push(lookupStep(proc));
+  if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));
+  plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
+  s.push(step(Op.WAIT_START, [{ file: plan.files.length - 1 }, 'exec.fifo'], '', 'wait for start'));
+  s.push(...hookSteps(spec.hooks?.startContainer, 'startContainer', STATE_CREATED));
+  s.push(execStep(proc, opts.preserveFds));
+  return plan;
+}

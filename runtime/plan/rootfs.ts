@@ -1,0 +1,79 @@
+/**
+ * The rootfs part of the plan, before pivot_root: propagation of /, the rootfs bind, mounts,
+ * devices. And after it: root propagation, masked and read-only paths, root.readonly.
+ */
+import { Spec, Mount } from '../spec/types';
+import { ConfigError } from '../errors';
+import { Op, Step, step } from './types';
+import { mountStep, MountFacts, parseMountOptions, PROPAGATION_FLAGS, MS_REC, MS_SLAVE, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT } from './mounts';
+import { deviceSteps } from './devices';
+import { hasNewNamespace } from './namespaces';
+
+export interface RootfsFacts extends MountFacts {
+  /** the host mount point that contains the rootfs (made private so pivot_root works) */
+  rootfsParentMount: string;
+  /** cgroup hierarchies to expose for a mount of type cgroup: name under the mount → host dir */
+  cgroupBinds: { name: string; hostPath: string }[];
+}
+
+/** A `cgroup` mount: a tmpfs with each of the container's cgroup directories bound in (runc, v1). */
+function cgroupMountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] {
+  const pointer = `/mounts/${index}`;
+  const opts = parseMountOptions(m.options, pointer);
+  const ro = (opts.flags & MS_RDONLY) !== 0;
+  const base = opts.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  const steps = [step(Op.MOUNT, ['tmpfs', m.destination, 'tmpfs', base, 'mode=755', 0, 1, 0], pointer, `mount ${m.destination}`)];
+  for (const b of facts.cgroupBinds) {
+    const dest = `${m.destination}/${b.name}`;
+    steps.push(step(Op.MOUNT, [b.hostPath, dest, '', MS_BIND | MS_REC, '', 0, 1, (ro ? MS_RDONLY : 0) | base], pointer, `mount ${dest}`));
+  }
+  if (ro) steps.push(step(Op.MOUNT, ['', m.destination, '', MS_REMOUNT | MS_RDONLY | base, '', 0, 0, 0], pointer, `remount ${m.destination} read-only`));
+  return steps;
+}
+
+function mountsBindDev(spec: Spec): boolean {
+  return (spec.mounts ?? []).some((m) => m.destination.replace(/\/+$/, '') === '/dev' && (m.type === 'bind' || (m.options ?? []).includes('bind') || (m.options ?? []).includes('rbind')));
+}
+
+export function rootPropagation(spec: Spec): number | undefined {
+  const p = spec.linux?.rootfsPropagation;
+  if (!p) return undefined;
+  const f = PROPAGATION_FLAGS[p];
+  if (f === undefined) throw new ConfigError('/linux/rootfsPropagation', `"${p}" is not one of ${Object.keys(PROPAGATION_FLAGS).join(', ')}`);
+  return f;
+}
+
+export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: RootfsFacts): Step[] {
+  if (!hasNewNamespace(spec, 'mount') && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'mount')) {
+    throw new ConfigError('/linux/namespaces', 'a mount namespace is required to set up the rootfs');
+  }
+  const prop = rootPropagation(spec);
+  const steps: Step[] = [
+    step(Op.MOUNT_PROPAGATION, ['/', (prop ?? MS_SLAVE) | MS_REC], '/linux/rootfsPropagation', 'set propagation of /'),
+    step(Op.MOUNT_PROPAGATION, [facts.rootfsParentMount, MS_PRIVATE], '/root/path', 'make the rootfs parent mount private'),
+    step(Op.ROOTFS_BIND, [rootfs], '/root/path', 'bind the rootfs'),
+  ];
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (m.type === 'cgroup' || m.type === 'cgroup2') steps.push(...cgroupMountSteps(m, i, facts));
+    else steps.push(mountStep(m, i, bundle, facts));
+  });
+  if (!mountsBindDev(spec)) {
+    steps.push(...deviceSteps(spec.linux?.devices, hasNewNamespace(spec, 'user')));
+    steps.push(step(Op.SYMLINK, ['pts/ptmx', '/dev/ptmx'], '', 'symlink /dev/ptmx'));
+  }
+  return steps;
+}
+
+export function afterPivotSteps(spec: Spec): Step[] {
+  const steps: Step[] = [];
+  const prop = rootPropagation(spec);
+  if (prop !== undefined) steps.push(step(Op.MOUNT_PROPAGATION, ['/', prop], '/linux/rootfsPropagation', 'set propagation of /'));
+  return steps;
+}
+
+export function pathSteps(spec: Spec): Step[] {
+  const steps: Step[] = [];
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => steps.push(step(Op.MASK_PATH, [p], `/linux/maskedPaths/${i}`, `mask ${p}`)));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => steps.push(step(Op.READONLY_PATH, [p], `/linux/readonlyPaths/${i}`, `make ${p} read-only`)));
+  return steps;
+}

@@ -1,0 +1,47 @@
+/**
+ * Status is derived, never trusted from the file (style habit 8): the init is alive when
+ * /proc/PID/stat exists, is not a zombie, and has the start time recorded at create (a recycled
+ * pid has another); alive with exec.fifo present = created; alive and frozen = paused.
+ */
+import * as fs from 'fs';
+import { SavedState, fifoPath } from './store';
+
+export type Status = 'created' | 'running' | 'paused' | 'stopped';
+
+/** [state letter, start time] from /proc/PID/stat, or undefined when there is no such process. */
+export function procStat(pid: number): { state: string; startTime: string } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm may contain spaces and parentheses: fields start after the last ')'
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0], startTime: rest[19] };
+}
+
+export function initAlive(s: SavedState): boolean {
+  if (!s.pid) return false;
+  const st = procStat(s.pid);
+  return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === s.startTime;
+}
+
+export function isFrozen(s: SavedState): boolean {
+  for (const dir of s.cgroupPaths) {
+    try {
+      if (dir.includes('/freezer/')) return fs.readFileSync(`${dir}/freezer.state`, 'utf8').trim() === 'FROZEN';
+      const ev = fs.readFileSync(`${dir}/cgroup.events`, 'utf8');
+      if (/^frozen 1$/m.test(ev)) return true;
+    } catch {
+      /* no freezer in this hierarchy */
+    }
+  }
+  return false;
+}
+
+export function deriveStatus(root: string, s: SavedState): Status {
+  if (!initAlive(s)) return 'stopped';
+  if (fs.existsSync(fifoPath(root, s.id))) return 'created';
+  return isFrozen(s) ? 'paused' : 'running';
+}

@@ -1,0 +1,100 @@
+/**
+ * The state directory: <root>/<id>/ holding state.json (written atomically: temp file, fsync,
+ * rename) and exec.fifo. Commands that change a container hold an flock on the directory.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { StateError, UsageError } from '../errors';
+import { native, LOCK_EX, LOCK_UN } from '../native';
+import { Spec } from '../spec/types';
+
+/** What oci-ts keeps about a container; `state` derives the status from it, never stores it. */
+export interface SavedState {
+  ociVersion: string;
+  id: string;
+  /** host pid of the init, and its start time (field 22 of /proc/PID/stat) against pid reuse */
+  pid: number;
+  startTime: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  annotations?: Record<string, string>;
+  owner: string;
+  /** cgroup directories created for this container (absolute), deepest last */
+  cgroupPaths: string[];
+  /** cgroup directories oci-ts made and must remove */
+  cgroupCreated: string[];
+  spec: Spec;
+}
+
+const ID_RE = /^[\w+\-.]+$/;
+
+export function checkId(id: string): void {
+  if (!id) throw new UsageError('container id cannot be empty');
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new UsageError(`invalid container id format: ${id}`);
+}
+
+export function stateDir(root: string, id: string): string {
+  return path.join(root, id);
+}
+
+export function statePath(root: string, id: string): string {
+  return path.join(root, id, 'state.json');
+}
+
+export function fifoPath(root: string, id: string): string {
+  return path.join(root, id, 'exec.fifo');
+}
+
+export function readState(root: string, id: string): SavedState {
+  checkId(id);
+  let text: string;
+  try {
+    text = fs.readFileSync(statePath(root, id), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      throw new StateError(`container ${id} does not exist`);
+    }
+    throw e;
+  }
+  return JSON.parse(text) as SavedState;
+}
+
+/** Write a file atomically: a dot-temp file in the same directory, fsync, rename. */
+export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const fd = fs.openSync(tmp, 'w', mode);
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function writeState(root: string, s: SavedState): void {
+  writeFileAtomic(statePath(root, s.id), JSON.stringify(s), 0o600);
+}
+
+/** Hold the container's lock while fn runs. */
+export async function withLock<T>(root: string, id: string, fn: () => Promise<T> | T): Promise<T> {
+  let fd: number;
+  try {
+    fd = fs.openSync(stateDir(root, id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new StateError(`container ${id} does not exist`);
+    throw e;
+  }
+  try {
+    native().flock(fd, LOCK_EX);
+    return await fn();
+  } finally {
+    try {
+      native().flock(fd, LOCK_UN);
+    } catch {
+      /* the directory may be gone (delete) */
+    }
+    fs.closeSync(fd);
+  }
+}
