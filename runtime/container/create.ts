@@ -40,9 +40,10 @@ export function publicState(s: SavedState, status: State['status'], pid = s.pid)
   return out;
 }
 
+/** RFC 3339 with nanoseconds, as runc prints `created`: the clock's ms plus sub-ms digits from hrtime. */
 function rfc3339Nano(d: Date, hr: bigint): string {
-  const nanos = String(hr % 1000000000n).padStart(9, '0');
-  return d.toISOString().replace(/\.\d{3}Z$/, `.${nanos}Z`);
+  const subMs = String(hr % 1000000n).padStart(6, '0');
+  return d.toISOString().replace(/\.(\d{3})Z$/, `.$1${subMs}Z`);
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {

@@ -1,0 +1,29 @@
+#!/bin/sh
+# The one set-up command for a fresh machine (README): system packages, npm ci, the native addon
+# and init, the TypeScript build, then a demo container from a busybox bundle built here.
+# Needs root (containers do). Safe to run again.
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+dpkg -s libseccomp-dev >/dev/null 2>&1 || need="$need libseccomp-dev"
+dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v g++ >/dev/null 2>&1 || need="$need g++"
+if [ -n "$need" ]; then
+  echo "setup: installing$need"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
+
+echo "setup: npm ci (builds the addon and oci-ts-init with node-gyp)"
+npm ci --no-audit --no-fund
+echo "setup: TypeScript build"
+npm run --silent build
+
+demo=demo/bundle
+rm -rf "$demo"
+scripts/make-bundle.sh "$demo" >/dev/null
+echo "setup: running a busybox container from $demo:"
+bin/oci-ts --root /run/oci-ts-demo run --bundle "$demo" "demo-$$"
+echo "setup: done. bin/oci-ts is ready; run the tests with: npm test"
