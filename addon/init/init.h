@@ -51,6 +51,7 @@ void op_bind_dev(const Step &s);
 void op_symlink(const Step &s);
 void op_pivot_root(const Step &s);
 void op_move_root(const Step &s);
+void op_chroot(const Step &s);
 void op_mount_propagation(const Step &s);
 void op_mask_path(const Step &s);
 void op_readonly_path(const Step &s);

@@ -233,3 +233,9 @@ static void bind_readonly(const char *path, bool bind_first) {
 void op_readonly_path(const Step &s) { bind_readonly(arg(s, 0).s, true); }
 
 void op_remount_ro(const Step &s) { bind_readonly(arg(s, 0).s, false); }
+
+void op_chroot(const Step &s) {
+  const char *rootfs = arg(s, 0).s;
+  if (chroot(rootfs) < 0) fail("chroot", rootfs);
+  if (chdir("/") < 0) fail("chdir");
+}

@@ -47,7 +47,7 @@ function build(argv: string[]): Yargs {
     .strict()
     .exitProcess(false)
     .wrap(Math.min(120, 100));
-  y = addFlags(y, GLOBAL_FLAGS);
+  y = addFlags(y, GLOBAL_FLAGS).group(GLOBAL_FLAGS.filter((f) => f.name !== 'help').map((f) => f.name), 'Global options (before the command):');
   for (const c of COMMANDS) {
     y = y.command(yargsUsage(c), `${c.describe}  [${c.man}]`, (yy: Yargs) => addFlags(yy.usage(`oci-ts ${yargsUsage(c)}\n\n${c.describe} (mirrors ${c.man})`), c.flags), () => undefined);
   }

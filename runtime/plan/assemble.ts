@@ -12,8 +12,8 @@
  */
 import { Spec, Hook } from '../spec/types';
 import { LaunchPlan, Op, Step, SyncTag, step } from './types';
-import { namespaceSteps } from './namespaces';
-import { rootfsSteps, afterPivotSteps, pathSteps, RootfsFacts } from './rootfs';
+import { namespaceSteps, hasNamespace } from './namespaces';
+import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
 import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient } from './process';
 
 export interface PlanOptions {
@@ -45,11 +45,14 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   const s = plan.steps;
   const proc = spec.process!;
   s.push(...namespaceSteps(spec, plan.files, plan));
-  s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts));
+  const mountNs = hasNamespace(spec, 'mount');
+  if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts));
   s.push(step(Op.SYNC, [SyncTag.PRESTART], '/hooks', 'run prestart and createRuntime hooks'));
   s.push(...hookSteps(spec.hooks?.createContainer, 'createContainer', STATE_CREATING));
-  s.push(opts.noPivot ? step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)') : step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
-  s.push(...afterPivotSteps(spec));
+  if (!mountNs) s.push(...noMountNamespaceSteps(spec, opts.rootfs, plan.warnings));
+  else if (opts.noPivot) s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));
+  else s.push(step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
+  if (mountNs) s.push(...afterPivotSteps(spec));
   if (proc.terminal) {
     let sock = -1;
     if (opts.consoleSocket) {

@@ -43,10 +43,19 @@ export function rootPropagation(spec: Spec): number | undefined {
   return f;
 }
 
+/**
+ * Without a mount namespace nothing may be mounted (it would land in the host's namespace): the
+ * init only chroots into the rootfs, as runc does. What the config asks for that needs mounts is
+ * said as a warning; root.readonly would remount a host mount, so it is refused.
+ */
+export function noMountNamespaceSteps(spec: Spec, rootfs: string, warnings: string[]): Step[] {
+  if (spec.root?.readonly) throw new ConfigError('/root/readonly', 'needs a mount namespace in /linux/namespaces (it would remount a host mount)');
+  if ((spec.mounts ?? []).length) warnings.push('/mounts: not mounted: there is no mount namespace in /linux/namespaces');
+  if ((spec.linux?.devices ?? []).length) warnings.push('/linux/devices: not created: there is no mount namespace in /linux/namespaces');
+  return [step(Op.CHROOT, [rootfs], '/root/path', 'chroot into the rootfs (no mount namespace)')];
+}
+
 export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: RootfsFacts): Step[] {
-  if (!hasNewNamespace(spec, 'mount') && !(spec.linux?.namespaces ?? []).some((n) => n.type === 'mount')) {
-    throw new ConfigError('/linux/namespaces', 'a mount namespace is required to set up the rootfs');
-  }
   const prop = rootPropagation(spec);
   const steps: Step[] = [
     step(Op.MOUNT_PROPAGATION, ['/', (prop ?? MS_SLAVE) | MS_REC], '/linux/rootfsPropagation', 'set propagation of /'),

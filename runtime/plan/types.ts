@@ -20,6 +20,7 @@ export enum Op {
   PIVOT_ROOT = 15,
   MOVE_ROOT = 16,
   MOUNT_PROPAGATION = 17,
+  CHROOT = 18,
   MASK_PATH = 20,
   READONLY_PATH = 21,
   REMOUNT_RO = 22,

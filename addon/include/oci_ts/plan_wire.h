@@ -60,6 +60,7 @@ enum oci_op {
   OP_PIVOT_ROOT = 15,    /* (none) */
   OP_MOVE_ROOT = 16,     /* (none) — --no-pivot: MS_MOVE the rootfs onto / and chroot */
   OP_MOUNT_PROPAGATION = 17, /* dest:str(absolute, after pivot) flags:int */
+  OP_CHROOT = 18,        /* rootfs:str — no mount namespace: chroot only, nothing is mounted */
   /* --- after pivot_root --- */
   OP_MASK_PATH = 20,     /* path:str */
   OP_READONLY_PATH = 21, /* path:str */
