@@ -16,7 +16,8 @@
  *   node BUNDLE ARGS...                    otherwise (after a Node upgrade a blob is rejected by node
  *                                          and the runtime must still work).
  * `--` keeps node from taking `--root`, `--log`... as its own flags.
- * If the recorded node is gone, well-known locations are tried, then PATH.
+ * If the recorded node is gone, well-known locations are tried, then PATH; without launcher.conf
+ * the plain bundle OCI_TS_ROOT/dist/oci-ts.js is run that way.
  *
  * Cost: one open+read of a ~200-byte file and two stat(2) calls before execve. Static, no stdio.
  */
@@ -49,23 +50,39 @@ static char *conf_get(char *conf, size_t len, const char *key) {
   return NULL;
 }
 
+/* argv for node: `node --snapshot-blob BLOB -- ARGS` or `node BUNDLE ARGS`. */
+static void fill_args(char **args, const char *node, const char *blob, const char *bundle, int argc, char **argv) {
+  int i = 0;
+  args[i++] = (char *)node;
+  if (blob) {
+    args[i++] = "--snapshot-blob";
+    args[i++] = (char *)blob;
+    args[i++] = "--";
+  } else {
+    args[i++] = (char *)bundle;
+  }
+  for (int a = 1; a < argc; a++) args[i++] = argv[a];
+  args[i] = NULL;
+}
+
 int main(int argc, char **argv) {
   static char conf[4096];
+  char *node = NULL, *node_id = NULL, *blob = NULL, *bundle = NULL;
   int fd = open(CONF, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) die("cannot open " CONF " (run `npm run build`)", strerror(errno));
-  ssize_t n = read(fd, conf, sizeof conf - 1);
-  close(fd);
-  if (n <= 0) die("cannot read " CONF, n < 0 ? strerror(errno) : "empty");
-  conf[n] = '\0';
-  for (ssize_t c = 0; c < n; c++)
-    if (conf[c] == '\n') conf[c] = '\0';
-
-  size_t len = (size_t)n;
-  char *node = conf_get(conf, len, "node");
-  char *node_id = conf_get(conf, len, "node_id");
-  char *blob = conf_get(conf, len, "blob");
-  char *bundle = conf_get(conf, len, "bundle");
-  if (!bundle) die(CONF " has no bundle= line", NULL);
+  ssize_t n = fd < 0 ? -1 : read(fd, conf, sizeof conf - 1);
+  if (fd >= 0) close(fd);
+  if (n > 0) {
+    conf[n] = '\0';
+    for (ssize_t c = 0; c < n; c++)
+      if (conf[c] == '\n') conf[c] = '\0';
+    size_t len = (size_t)n;
+    node = conf_get(conf, len, "node");
+    node_id = conf_get(conf, len, "node_id");
+    blob = conf_get(conf, len, "blob");
+    bundle = conf_get(conf, len, "bundle");
+  }
+  /* No (usable) launcher.conf: the plain bundle at its standard place, node from the fallbacks. */
+  if (!bundle) bundle = OCI_TS_ROOT "/dist/oci-ts.js";
 
   int use_blob = 0;
   struct stat st;
@@ -84,31 +101,18 @@ int main(int argc, char **argv) {
 
   char **args = calloc((size_t)argc + 4, sizeof *args);
   if (!args) die("out of memory", NULL);
-  int i = 0;
-  args[i++] = "node";
-  if (use_blob) {
-    args[i++] = "--snapshot-blob";
-    args[i++] = blob;
-    args[i++] = "--";
-  } else {
-    args[i++] = bundle;
-  }
-  for (int a = 1; a < argc; a++) args[i++] = argv[a];
-  args[i] = NULL;
-
   extern char **environ;
   if (node) {
-    args[0] = node;
+    fill_args(args, node, use_blob ? blob : NULL, bundle, argc, argv);
     execve(node, args, environ);
   }
   /* The recorded node is gone (upgraded or moved): the plain bundle works with any Node >= 20. */
-  if (use_blob) die("cannot exec node", node);
   static const char *const fallbacks[] = { "/usr/bin/node", "/usr/local/bin/node", "/bin/node", NULL };
   for (int f = 0; fallbacks[f]; f++) {
-    args[0] = (char *)fallbacks[f];
+    fill_args(args, fallbacks[f], NULL, bundle, argc, argv);
     execve(fallbacks[f], args, environ);
   }
-  args[0] = "node";
+  fill_args(args, "node", NULL, bundle, argc, argv);
   execvp("node", args);
   die("cannot find node (looked at the path recorded at build time, /usr/bin, /usr/local/bin and PATH)", node);
   return 127;
