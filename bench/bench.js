@@ -123,24 +123,33 @@ function measure(name, rt, bundles, dir, n) {
   const res = {};
   let seq = 0;
   const id = () => `b${process.pid}-${seq++}`;
-  const row = (label, fn) => {
+  // Each run is paired with a `node -e 0` just before it: the machine's load drifts, so the
+  // ratio to Node's start is the median of per-pair ratios, kept under `label ÷node`.
+  const row = (label, fn, paired = false) => {
     try {
       const times = [];
-      for (let i = 0; i < n; i++) times.push(fn());
+      const ratios = [];
+      for (let i = 0; i < n; i++) {
+        const base = paired ? exec(NODE, ['-e', '0']).ms : 0;
+        const ms = fn();
+        times.push(ms);
+        if (paired) ratios.push(ms / base);
+      }
       res[label] = median(times);
+      if (paired) res[`${label} ÷node`] = median(ratios);
     } catch (e) {
       res[label] = { error: e instanceof Failed ? e.message : String(e.message || e) };
     }
   };
   const cleanup = (cid) => run(['delete', '--force', cid]);
 
-  row('--version', () => must(exec(rt.bin, [...rt.pre, '--version']), '--version').ms);
-  row('state (missing)', () => run(['state', 'nonexistent']).ms);
+  row('--version', () => must(exec(rt.bin, [...rt.pre, '--version']), '--version').ms, true);
+  row('state (missing)', () => run(['state', 'nonexistent']).ms, true);
   {
     const cid = id();
     const c = run(['create', '--bundle', bundles.sleep, cid]);
     if (c.status !== 0) res['state (created)'] = { error: `create: ${c.err.split('\n').pop().slice(0, 120)}` };
-    else row('state (created)', () => must(run(['state', cid]), 'state').ms);
+    else row('state (created)', () => must(run(['state', cid]), 'state').ms, true);
     cleanup(cid);
   }
   row('run /bin/true', () => {
@@ -256,7 +265,9 @@ function main() {
       const unit = l.includes('RSS') ? 'MiB' : 'ms';
       const v = (rt) => results[rt] && results[rt][l];
       const oci = v('oci-ts');
-      rows.push([l, ...names.map((rt) => fmt(v(rt), unit)), unit === 'ms' && !l.startsWith('create-') && !l.startsWith('run') ? ratio(oci, nodeMs) : '', ratio(oci, v('runc')), ratio(oci, v('crun'))]);
+      const pairedRatio = v('oci-ts') !== undefined && results['oci-ts'][`${l} ÷node`];
+      const toNode = typeof pairedRatio === 'number' ? `${pairedRatio.toFixed(2)}× (paired)` : unit === 'ms' ? ratio(oci, nodeMs) : '';
+      rows.push([l, ...names.map((rt) => fmt(v(rt), unit)), toNode, ratio(oci, v('runc')), ratio(oci, v('crun'))]);
     }
     console.log(`median of ${o.n} runs (RSS: median of ${Math.min(o.n, 5)}), node ${process.version}, ${os.cpus().length} CPUs`);
     console.log(table(rows));

@@ -71,6 +71,9 @@ function bundle(entry, outfile) {
     minifySyntax: true,
     keepNames: false,
     legalComments: 'none',
+    // import() becomes require(): the code-cache loader compiles with vm.Script, which has no
+    // dynamic-import callback in Node 20 without an experimental flag (and a warning on stderr).
+    supported: { 'dynamic-import': false },
     // yargs is only for --help (runtime/cli/help.ts loads it from node_modules); bundled it was 80% of the bytes.
     external: ['*.node', 'yargs', 'yargs/*'],
     logLevel: 'warning',
