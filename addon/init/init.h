@@ -46,6 +46,7 @@ int fd_at(int64_t index);
 int resolve_in_root(const char *path, int mkkind);
 void op_rootfs_bind(const Step &s);
 void op_mount(const Step &s);
+void op_mount_idmap(const Step &s);
 void op_mknod(const Step &s);
 void op_bind_dev(const Step &s);
 void op_symlink(const Step &s);

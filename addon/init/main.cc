@@ -311,6 +311,35 @@ static void run(Step *steps, uint32_t n) {
       case OP_IOPRIO:
         if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (int)arg(s, 0).i) < 0) fail("ioprio_set");
         break;
+      case OP_SCHED: {
+        /* struct sched_attr (sched_setattr(2)); glibc has no wrapper */
+        struct {
+          uint32_t size, policy;
+          uint64_t flags;
+          int32_t nice;
+          uint32_t priority;
+          uint64_t runtime, deadline, period;
+        } attr = {};
+        attr.size = sizeof attr;
+        attr.policy = arg(s, 0).i;
+        attr.priority = arg(s, 1).i;
+        attr.nice = arg(s, 2).i;
+        attr.flags = arg(s, 3).i;
+        attr.runtime = arg(s, 4).i;
+        attr.deadline = arg(s, 5).i;
+        attr.period = arg(s, 6).i;
+        if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail("sched_setattr");
+        break;
+      }
+      case OP_MEMPOLICY: {
+        const Arg &mask = arg(s, 1);
+        if (syscall(SYS_set_mempolicy, (int)arg(s, 0).i, mask.len ? mask.s : nullptr, (unsigned long)mask.len * 8) < 0) fail("set_mempolicy");
+        break;
+      }
+      case OP_MOUNT_IDMAP: op_mount_idmap(s); break;
+      case OP_SCHED_AFFINITY:
+        if (syscall(SYS_sched_setaffinity, 0, arg(s, 0).len, arg(s, 0).s) < 0) fail("sched_setaffinity");
+        break;
       case OP_HOOK: op_hook(s); break;
       case OP_WAIT_START: op_wait_start(s); break;
       case OP_EXEC_LOOKUP: op_exec_lookup(s); break;
@@ -332,6 +361,12 @@ int main(int argc, char **argv) {
   if (argc < 2) {
     dprintf(2, "oci-ts-init is started by oci-ts, not by hand\n");
     return 2;
+  }
+  if (strcmp(argv[1], "--userns-holder") == 0) {
+    /* Holds a new user namespace open while the runtime writes its maps and opens
+     * /proc/PID/ns/user for an idmapped mount; the runtime kills it afterwards. */
+    if (unshare(CLONE_NEWUSER) < 0) return 1;
+    for (;;) pause();
   }
   g_sock = atoi(argv[1]);
   if (fcntl(g_sock, F_SETFD, FD_CLOEXEC) < 0) return 2;

@@ -18,6 +18,19 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/openat2.h>
+#include <linux/mount.h>
+
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+static int mount_setattr_fd(int fd, bool recursive, uint64_t set, uint64_t clr, uint64_t userns) {
+  struct mount_attr a = {};
+  a.attr_set = set;
+  a.attr_clr = clr;
+  a.userns_fd = userns;
+  return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a);
+}
 
 static const Arg &arg(const Step &s, uint32_t i) {
   static Arg none = {};
@@ -97,6 +110,7 @@ void op_mount_propagation(const Step &s) {
 void op_mount(const Step &s) {
   const char *src = arg(s, 0).s, *dest = arg(s, 1).s, *type = arg(s, 2).s, *data = arg(s, 4).s;
   unsigned long flags = arg(s, 3).i, prop = arg(s, 5).i, remount = arg(s, 7).i;
+  uint64_t rec_set = arg(s, 8).i, rec_clr = arg(s, 9).i;
   int fd = resolve_in_root(dest, (int)arg(s, 6).i);
   if (fd < 0) fail("resolve", dest);
   char target[64];
@@ -107,7 +121,7 @@ void op_mount(const Step &s) {
     fail("mount", dest, e);
   }
   close(fd);
-  if (!remount && !prop) return;
+  if (!remount && !prop && !rec_set && !rec_clr) return;
   /* The fd above names the directory under the new mount: resolve again to reach the mount itself. */
   fd = resolve_in_root(dest, 0);
   if (fd < 0) fail("resolve", dest);
@@ -117,7 +131,31 @@ void op_mount(const Step &s) {
     if (mount(nullptr, target, nullptr, MS_REMOUNT | MS_BIND | remount | keep, nullptr) < 0) fail("mount(remount)", dest);
   }
   if (prop && mount(nullptr, target, nullptr, prop, nullptr) < 0) fail("mount(propagation)", dest);
+  /* "r" options (rro, rnosuid...): mount_setattr(2) with AT_RECURSIVE, on the whole subtree. */
+  if ((rec_set || rec_clr) && mount_setattr_fd(fd, true, rec_set, rec_clr, 0) < 0) fail("mount_setattr", dest);
   close(fd);
+}
+
+/* An idmapped bind mount: clone the source tree, attach the user namespace's mapping, move it in. */
+void op_mount_idmap(const Step &s) {
+  const char *src = arg(s, 0).s, *dest = arg(s, 1).s;
+  bool recursive = arg(s, 3).i != 0;
+  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  if (tree < 0) fail("open_tree", src);
+  if (mount_setattr_fd(tree, recursive, MOUNT_ATTR_IDMAP, 0, fd_at(arg(s, 2).i)) < 0) fail("mount_setattr(MOUNT_ATTR_IDMAP)", dest);
+  int fd = resolve_in_root(dest, (int)arg(s, 4).i);
+  if (fd < 0) fail("resolve", dest);
+  if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) fail("move_mount", dest);
+  close(tree);
+  close(fd);
+  unsigned long prop = arg(s, 5).i;
+  if (prop) {
+    fd = resolve_in_root(dest, 0);
+    char target[64];
+    procfd(target, sizeof target, fd);
+    if (mount(nullptr, target, nullptr, prop, nullptr) < 0) fail("mount(propagation)", dest);
+    close(fd);
+  }
 }
 
 /* Split "a/b/c" into a resolved (created) parent fd and the last component. */

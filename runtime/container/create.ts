@@ -15,6 +15,7 @@ import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } 
 import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { runHooks } from '../hooks/run';
 import { hostFacts } from './facts';
+import { createRdtGroup, addRdtPid, removeRdtGroup } from './intelrdt';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
 import { killAndWait } from './signal';
@@ -46,6 +47,18 @@ function rfc3339Nano(d: Date, hr: bigint): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, `.$1${subMs}Z`);
 }
 
+/**
+ * systemd socket activation, as runc does: when LISTEN_FDS/LISTEN_PID name this process, fds
+ * 3..3+LISTEN_FDS-1 are passed on (before --preserve-fds ones) and the container is told
+ * LISTEN_FDS=n, LISTEN_PID=1. Returns the number of fds.
+ */
+function socketActivation(spec: Spec): number {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!n || n < 0 || Number(process.env.LISTEN_PID) !== process.pid || !spec.process) return 0;
+  spec.process.env = [...(spec.process.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${n}`, 'LISTEN_PID=1'];
+  return n;
+}
+
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
   await createContainer(g, o);
 }
@@ -57,9 +70,10 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
   const dir = stateDir(g.root, o.id);
   const cgroupsPath = spec.linux?.cgroupsPath || defaultCgroupsPath(o.id);
   const cgDirs = resolveCgroupDirs(cgroupsPath);
+  const preserveFds = o.preserveFds + socketActivation(spec);
   const plan = buildPlan(
     spec,
-    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: consoleToParent ? undefined : o.consoleSocket, preserveFds: o.preserveFds },
+    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: consoleToParent ? undefined : o.consoleSocket, preserveFds },
     hostFacts(rootfs, cgDirs),
   );
   for (const w of plan.warnings) g.warn?.(w);
@@ -91,8 +105,13 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
       cgroupCreated: cg.created,
       spec,
     };
-    const launched = launch(plan, o.preserveFds, {
-      placeStage0: (pid) => addPid(cg.dirs, pid),
+    const rdt = createRdtGroup(spec.linux, o.id);
+    undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
+    const launched = launch(plan, preserveFds, {
+      placeStage0: (pid) => {
+        addPid(cg.dirs, pid);
+        if (rdt) addRdtPid(rdt, pid);
+      },
       onPid: (pid) => {
         saved.pid = pid;
         undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));

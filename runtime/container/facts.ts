@@ -15,6 +15,14 @@ export function mountPointOf(mountinfo: string, p: string): string {
   return best;
 }
 
+function readTrim(p: string): string {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
   let lastCap = 40;
   try {
@@ -37,5 +45,9 @@ export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
       return { name: rel, hostPath: d };
     }),
     lastCap,
+    lsm: {
+      apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
+      selinux: fs.existsSync('/sys/fs/selinux/enforce'),
+    },
   };
 }

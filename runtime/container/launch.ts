@@ -31,8 +31,43 @@ export interface Launched {
   ptyMaster?: number;
 }
 
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A user namespace with the given maps, for an idmapped mount: oci-ts-init --userns-holder
+ * unshares one and waits; we write its maps, open /proc/PID/ns/user and let it go.
+ */
+function makeUserns(maps: { uid: string; gid: string }): number {
+  const own = fs.readlinkSync('/proc/self/ns/user');
+  const holder = spawn(initBinary(), ['--userns-holder'], { stdio: 'ignore', env: {}, argv0: 'oci-ts-init' });
+  holder.on('error', () => undefined);
+  try {
+    const pid = holder.pid;
+    if (!pid) throw new OciError('cannot start oci-ts-init --userns-holder');
+    for (let i = 0; ; i++) {
+      let ns = own;
+      try {
+        ns = fs.readlinkSync(`/proc/${pid}/ns/user`);
+      } catch {
+        /* not there yet */
+      }
+      if (ns !== own) break;
+      if (i > 2000) throw new OciError('the user namespace for an idmapped mount was not created');
+      sleep(1);
+    }
+    fs.writeFileSync(`/proc/${pid}/uid_map`, maps.uid);
+    fs.writeFileSync(`/proc/${pid}/gid_map`, maps.gid);
+    return fs.openSync(`/proc/${pid}/ns/user`, fs.constants.O_RDONLY);
+  } finally {
+    holder.kill('SIGKILL');
+  }
+}
+
 function openFile(f: FileRef): number {
   try {
+    if (f.kind === 'userns') return makeUserns(f.maps!);
     if (f.kind === 'ns') return fs.openSync(f.path, fs.constants.O_RDONLY);
     if (f.kind === 'dir') return fs.openSync(f.path, O_PATH | fs.constants.O_DIRECTORY);
     return native().connectUnix(f.path);

@@ -14,7 +14,7 @@ import { Spec, Hook } from '../spec/types';
 import { LaunchPlan, Op, Step, SyncTag, step } from './types';
 import { namespaceSteps, hasNamespace } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
-import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient } from './process';
+import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
 export interface PlanOptions {
   bundle: string;
@@ -28,6 +28,7 @@ export interface PlanOptions {
 
 export interface HostFacts extends RootfsFacts {
   lastCap: number;
+  lsm: LsmFacts;
 }
 
 /** State JSON index (1-based) the init feeds to hooks: 1 = "creating", 2 = "created". */
@@ -44,9 +45,12 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   const plan: LaunchPlan = { version: 1, steps: [], files: [], warnings: [] };
   const s = plan.steps;
   const proc = spec.process!;
+  if (proc.execCPUAffinity?.initial) {
+    s.push(step(Op.SCHED_AFFINITY, [listToMask(proc.execCPUAffinity.initial, '/process/execCPUAffinity/initial')], '/process/execCPUAffinity/initial', 'sched_setaffinity'));
+  }
   s.push(...namespaceSteps(spec, plan.files, plan));
   const mountNs = hasNamespace(spec, 'mount');
-  if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts));
+  if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts, plan.files));
   s.push(step(Op.SYNC, [SyncTag.PRESTART], '/hooks', 'run prestart and createRuntime hooks'));
   s.push(...hookSteps(spec.hooks?.createContainer, 'createContainer', STATE_CREATING));
   if (!mountNs) s.push(...noMountNamespaceSteps(spec, opts.rootfs, plan.warnings));
@@ -69,10 +73,12 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (spec.hostname !== undefined && spec.hostname !== '') s.push(step(Op.SETHOSTNAME, [spec.hostname], '/hostname', 'sethostname'));
   if (spec.domainname !== undefined && spec.domainname !== '') s.push(step(Op.SETDOMAINNAME, [spec.domainname], '/domainname', 'setdomainname'));
   s.push(...privilegedProcessSteps(proc));
+  s.push(...schedulingSteps(proc, spec.linux));
   s.push(...identitySteps(proc, facts.lastCap));
   const ambient = unraisableAmbient(proc);
   if (ambient.length) plan.warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
   s.push(lookupStep(proc));
+  s.push(...lsmSteps(proc, facts.lsm, plan.warnings));
   if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));
   plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
   s.push(step(Op.WAIT_START, [{ file: plan.files.length - 1 }, 'exec.fifo'], '', 'wait for start'));

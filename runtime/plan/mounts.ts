@@ -80,25 +80,73 @@ export const PROPAGATION_FLAGS: Record<string, number> = {
 /** Options that only matter to other tools (fstab, mount(8) helpers) and are dropped, as runc does. */
 const IGNORED_OPTIONS = /^(x-|X-mount\.|tmpcopyup$|notmpcopyup$|_netdev$|nofail$|auto$|noauto$|user$|nouser$|users$|owner$|group$)/;
 
+export const MOUNT_ATTR_RDONLY = 0x1;
+export const MOUNT_ATTR_NOSUID = 0x2;
+export const MOUNT_ATTR_NODEV = 0x4;
+export const MOUNT_ATTR_NOEXEC = 0x8;
+export const MOUNT_ATTR__ATIME = 0x70;
+export const MOUNT_ATTR_RELATIME = 0x0;
+export const MOUNT_ATTR_NOATIME = 0x10;
+export const MOUNT_ATTR_STRICTATIME = 0x20;
+export const MOUNT_ATTR_NODIRATIME = 0x80;
+export const MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
+
+/** Recursive options (runtime-spec config.md, mount_setattr(2)): option → [clear?, MOUNT_ATTR_*]. */
+export const RECURSIVE_FLAGS: Record<string, [boolean, number]> = {
+  rro: [false, MOUNT_ATTR_RDONLY],
+  rrw: [true, MOUNT_ATTR_RDONLY],
+  rnosuid: [false, MOUNT_ATTR_NOSUID],
+  rsuid: [true, MOUNT_ATTR_NOSUID],
+  rnodev: [false, MOUNT_ATTR_NODEV],
+  rdev: [true, MOUNT_ATTR_NODEV],
+  rnoexec: [false, MOUNT_ATTR_NOEXEC],
+  rexec: [true, MOUNT_ATTR_NOEXEC],
+  rnodiratime: [false, MOUNT_ATTR_NODIRATIME],
+  rdiratime: [true, MOUNT_ATTR_NODIRATIME],
+  rrelatime: [false, MOUNT_ATTR_RELATIME],
+  rnorelatime: [true, MOUNT_ATTR_RELATIME],
+  rnoatime: [false, MOUNT_ATTR_NOATIME],
+  ratime: [true, MOUNT_ATTR_NOATIME],
+  rstrictatime: [false, MOUNT_ATTR_STRICTATIME],
+  rnostrictatime: [true, MOUNT_ATTR_STRICTATIME],
+  rnosymfollow: [false, MOUNT_ATTR_NOSYMFOLLOW],
+  rsymfollow: [true, MOUNT_ATTR_NOSYMFOLLOW],
+};
+
+const ATIME_OPTIONS = new Set(['rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime']);
+
 export interface ParsedOptions {
   flags: number;
   propagation: number[];
   data: string[];
+  /** mount_setattr(AT_RECURSIVE) attributes to set and clear after the mount */
+  recSet: number;
+  recClr: number;
+  /** 'idmap' or 'ridmap' when asked for */
+  idmap?: 'idmap' | 'ridmap';
 }
 
 export function parseMountOptions(options: string[] = [], pointer = ''): ParsedOptions {
-  const out: ParsedOptions = { flags: 0, propagation: [], data: [] };
-  options.forEach((o, i) => {
+  const out: ParsedOptions = { flags: 0, propagation: [], data: [], recSet: 0, recClr: 0 };
+  options.forEach((o) => {
     const f = MOUNT_FLAGS[o];
+    const r = RECURSIVE_FLAGS[o];
     if (f) {
       if (f[0]) out.flags &= ~f[1];
       else out.flags |= f[1];
     } else if (o in PROPAGATION_FLAGS) {
       out.propagation.push(PROPAGATION_FLAGS[o]);
-    } else if (/^r(ro|rw|nosuid|suid|nodev|dev|noexec|exec|noatime|atime|relatime|norelatime|strictatime|nostrictatime|nodiratime|diratime|nosymfollow|symfollow)$/.test(o)) {
-      throw new ConfigError(`${pointer}/options/${i}`, `recursive mount option "${o}" is not supported yet`);
+    } else if (r) {
+      if (ATIME_OPTIONS.has(o)) out.recClr |= MOUNT_ATTR__ATIME;
+      if (r[0]) {
+        out.recClr |= r[1];
+        out.recSet &= ~r[1];
+      } else {
+        out.recSet |= r[1];
+        out.recClr &= ~r[1] | (ATIME_OPTIONS.has(o) ? MOUNT_ATTR__ATIME : 0);
+      }
     } else if (o === 'idmap' || o === 'ridmap') {
-      throw new ConfigError(`${pointer}/options/${i}`, `"${o}" mounts are not supported yet`);
+      out.idmap = o;
     } else if (!IGNORED_OPTIONS.test(o)) {
       out.data.push(o);
     }
@@ -118,9 +166,32 @@ export interface MountFacts {
 /** Flags a bind mount applies with a second, remounting call (the kernel ignores them on MS_BIND). */
 const BIND_REMOUNT_MASK = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
 
-export function mountStep(m: Mount, index: number, bundle: string, facts: MountFacts): Step {
+/** An idmapped mount needs a user namespace with the mount's mappings: a FileRef the launcher makes. */
+export interface IdmapRequest {
+  uid: string;
+  gid: string;
+}
+
+export function mappingText(m: { containerID: number; hostID: number; size: number }[]): string {
+  return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
+}
+
+export function mountStep(m: Mount, index: number, bundle: string, facts: MountFacts, idmapFile?: (req: IdmapRequest) => number, containerMaps?: IdmapRequest): Step {
   const pointer = `/mounts/${index}`;
   const opts = parseMountOptions(m.options, pointer);
+  if (opts.idmap || m.uidMappings || m.gidMappings) {
+    if (!isBind(m)) throw new ConfigError(`${pointer}/type`, 'idmapped mounts are supported for bind mounts only');
+    if (!m.uidMappings !== !m.gidMappings) throw new ConfigError(`${pointer}/uidMappings`, 'uidMappings and gidMappings must be given together');
+    const req = m.uidMappings ? { uid: mappingText(m.uidMappings), gid: mappingText(m.gidMappings!) } : containerMaps;
+    if (!req) throw new ConfigError(`${pointer}/options`, `"${opts.idmap}" without uidMappings/gidMappings needs a user namespace with mappings in /linux`);
+    let source = m.source ?? '';
+    if (!source.startsWith('/')) source = `${bundle}/${source}`;
+    const isDir = facts.isDirectory(source);
+    if (isDir === undefined) throw new ConfigError(`${pointer}/source`, `bind source "${source}" does not exist`);
+    const recursive = opts.idmap === 'ridmap' || (opts.flags & MS_REC) !== 0 ? 1 : 0;
+    const propagation = opts.propagation.reduce((a, b) => a | b, 0);
+    return step(Op.MOUNT_IDMAP, [source, m.destination, { file: idmapFile!(req) }, recursive, isDir ? 1 : 2, propagation], pointer, `idmapped mount ${m.destination}`);
+  }
   const dest = m.destination;
   let source = m.source ?? '';
   const propagation = opts.propagation.reduce((a, b) => a | b, 0);
@@ -131,8 +202,8 @@ export function mountStep(m: Mount, index: number, bundle: string, facts: MountF
     if (isDir === undefined) throw new ConfigError(`${pointer}/source`, `bind source "${source}" does not exist`);
     const flags = opts.flags & (MS_BIND | MS_REC);
     const remount = opts.flags & BIND_REMOUNT_MASK;
-    return step(Op.MOUNT, [source, dest, '', flags, '', propagation, isDir ? 1 : 2, remount], pointer, `mount ${dest}`);
+    return step(Op.MOUNT, [source, dest, '', flags, '', propagation, isDir ? 1 : 2, remount, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
   }
   const type = m.type ?? '';
-  return step(Op.MOUNT, [source || type, dest, type, opts.flags, opts.data.join(','), propagation, 1, 0], pointer, `mount ${dest}`);
+  return step(Op.MOUNT, [source || type, dest, type, opts.flags, opts.data.join(','), propagation, 1, 0, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
 }

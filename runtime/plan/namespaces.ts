@@ -9,6 +9,7 @@
  */
 import { Spec, NamespaceType } from '../spec/types';
 import { LaunchPlan, Op, Step, SyncTag, FileRef, step } from './types';
+import { mappingText } from './mounts';
 
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWCGROUP = 0x02000000;
@@ -50,9 +51,6 @@ export function hasNamespace(spec: Spec, type: NamespaceType): boolean {
   return (spec.linux?.namespaces ?? []).some((n) => n.type === type);
 }
 
-function mappingText(m: { containerID: number; hostID: number; size: number }[]): string {
-  return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
-}
 
 export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPlan, 'idmap'>): Step[] {
   const steps: Step[] = [];

@@ -7,7 +7,8 @@
  * as the user (CVE-2024-21626: cwd is resolved inside the container, after pivot_root); the
  * program is looked up before the exec fifo so `create` fails early on a missing binary.
  */
-import { Process } from '../spec/types';
+import { Process, Linux } from '../spec/types';
+import { ConfigError } from '../errors';
 import { Op, Step, step } from './types';
 import { capMasks, CAPABILITIES } from './capabilities';
 
@@ -21,6 +22,90 @@ const RLIM_INFINITY = 18446744073709551615;
 
 function limit(v: number): number | bigint {
   return v >= RLIM_INFINITY ? -1 : BigInt(Math.trunc(v));
+}
+
+const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+
+export const SCHED_POLICY: Record<string, number> = {
+  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+};
+
+export const SCHED_FLAGS: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+export const MPOL_MODES: Record<string, number> = {
+  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+};
+
+export const MPOL_FLAGS: Record<string, number> = {
+  MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15,
+};
+
+export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+/** "0-3,7" → a bitmask as little-endian 64-bit words (the layout of an unsigned long array). */
+export function listToMask(list: string, pointer: string): Buffer {
+  const bits: number[] = [];
+  for (const part of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new ConfigError(pointer, `"${list}" is not a list such as 0-3,7`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a || b > 4095) throw new ConfigError(pointer, `"${part}" is not a valid range`);
+    for (let i = a; i <= b; i++) bits.push(i);
+  }
+  const words = Math.max(1, Math.ceil((Math.max(-1, ...bits) + 1) / 64));
+  const buf = Buffer.alloc(words * 8);
+  for (const i of bits) buf[i >> 3] |= 1 << (i & 7);
+  return buf;
+}
+
+/** linux.personality, linux.memoryPolicy and the process scheduling fields, applied while privileged. */
+export function schedulingSteps(p: Process, linux: Linux | undefined): Step[] {
+  const steps: Step[] = [];
+  if (p.ioPriority) {
+    const cls = IOPRIO_CLASS[p.ioPriority.class];
+    steps.push(step(Op.IOPRIO, [(cls << 13) | (p.ioPriority.priority ?? 0)], '/process/ioPriority', 'ioprio_set'));
+  }
+  if (p.scheduler) {
+    const sc = p.scheduler;
+    const flags = (sc.flags ?? []).reduce((a, f) => a | (SCHED_FLAGS[f] ?? 0), 0);
+    steps.push(step(Op.SCHED, [SCHED_POLICY[sc.policy], sc.priority ?? 0, sc.nice ?? 0, flags, sc.runtime ?? 0, sc.deadline ?? 0, sc.period ?? 0], '/process/scheduler', 'sched_setattr'));
+  }
+  if (p.execCPUAffinity?.final) {
+    steps.push(step(Op.SCHED_AFFINITY, [listToMask(p.execCPUAffinity.final, '/process/execCPUAffinity/final')], '/process/execCPUAffinity/final', 'sched_setaffinity'));
+  }
+  if (linux?.memoryPolicy) {
+    const mp = linux.memoryPolicy;
+    const mode = MPOL_MODES[mp.mode] | (mp.flags ?? []).reduce((a, f) => a | (MPOL_FLAGS[f] ?? 0), 0);
+    const mask = mp.nodes ? listToMask(mp.nodes, '/linux/memoryPolicy/nodes') : Buffer.alloc(0);
+    steps.push(step(Op.MEMPOLICY, [mode, mask], '/linux/memoryPolicy', 'set_mempolicy'));
+  }
+  if (linux?.personality) {
+    steps.push(step(Op.PERSONALITY, [PERSONALITY_DOMAINS[linux.personality.domain]], '/linux/personality', 'personality'));
+  }
+  return steps;
+}
+
+/** What the host's security modules can apply; without them runc ignores the fields, we warn. */
+export interface LsmFacts {
+  apparmor: boolean;
+  selinux: boolean;
+}
+
+export function lsmSteps(p: Process, lsm: LsmFacts, warnings: string[]): Step[] {
+  const steps: Step[] = [];
+  if (p.apparmorProfile) {
+    if (lsm.apparmor) steps.push(step(Op.WRITE_FILE, ['/proc/self/attr/apparmor/exec', `exec ${p.apparmorProfile}`], '/process/apparmorProfile', 'apply the AppArmor profile'));
+    else warnings.push(`/process/apparmorProfile: AppArmor is not enabled on this host: "${p.apparmorProfile}" is not applied (runc ignores it too)`);
+  }
+  if (p.selinuxLabel) {
+    if (lsm.selinux) steps.push(step(Op.WRITE_FILE, ['/proc/self/attr/exec', p.selinuxLabel], '/process/selinuxLabel', 'set the SELinux exec label'));
+    else warnings.push(`/process/selinuxLabel: SELinux is not enabled on this host: "${p.selinuxLabel}" is not applied (runc ignores it too)`);
+  }
+  return steps;
 }
 
 export function privilegedProcessSteps(p: Process): Step[] {

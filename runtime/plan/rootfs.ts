@@ -4,8 +4,8 @@
  */
 import { Spec, Mount } from '../spec/types';
 import { ConfigError } from '../errors';
-import { Op, Step, step } from './types';
-import { mountStep, MountFacts, parseMountOptions, PROPAGATION_FLAGS, MS_REC, MS_SLAVE, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT } from './mounts';
+import { Op, Step, FileRef, step } from './types';
+import { mountStep, mappingText, IdmapRequest, MountFacts, parseMountOptions, PROPAGATION_FLAGS, MS_REC, MS_SLAVE, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT } from './mounts';
 import { deviceSteps } from './devices';
 import { hasNewNamespace } from './namespaces';
 
@@ -55,7 +55,16 @@ export function noMountNamespaceSteps(spec: Spec, rootfs: string, warnings: stri
   return [step(Op.CHROOT, [rootfs], '/root/path', 'chroot into the rootfs (no mount namespace)')];
 }
 
-export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: RootfsFacts): Step[] {
+export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: RootfsFacts, files: FileRef[]): Step[] {
+  const containerMaps = spec.linux?.uidMappings && spec.linux?.gidMappings
+    ? { uid: mappingText(spec.linux.uidMappings), gid: mappingText(spec.linux.gidMappings) }
+    : undefined;
+  const idmapFile = (maps: IdmapRequest): number => {
+    const known = files.findIndex((f) => f.kind === 'userns' && f.maps?.uid === maps.uid && f.maps?.gid === maps.gid);
+    if (known >= 0) return known;
+    files.push({ path: '', kind: 'userns', maps, pointer: '/mounts' });
+    return files.length - 1;
+  };
   const prop = rootPropagation(spec);
   const steps: Step[] = [
     step(Op.MOUNT_PROPAGATION, ['/', (prop ?? MS_SLAVE) | MS_REC], '/linux/rootfsPropagation', 'set propagation of /'),
@@ -64,7 +73,7 @@ export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: R
   ];
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'cgroup' || m.type === 'cgroup2') steps.push(...cgroupMountSteps(m, i, facts));
-    else steps.push(mountStep(m, i, bundle, facts));
+    else steps.push(mountStep(m, i, bundle, facts, idmapFile, containerMaps));
   });
   if (!mountsBindDev(spec)) {
     steps.push(...deviceSteps(spec.linux?.devices, hasNewNamespace(spec, 'user')));

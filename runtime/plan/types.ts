@@ -47,6 +47,9 @@ export enum Op {
   CONSOLE = 43,
   CAPBSET = 44,
   AMBIENT = 45,
+  MEMPOLICY = 46,
+  MOUNT_IDMAP = 47,
+  SCHED_AFFINITY = 48,
 }
 
 export enum SyncTag {
@@ -57,9 +60,13 @@ export enum SyncTag {
 /** A file the parent opens and hands to the init with SCM_RIGHTS; steps name it by index. */
 export interface FileRef {
   path: string;
-  /** 'ns': a namespace file (checked against nstype); 'dir': an O_PATH directory; 'socket': a unix socket to connect */
-  kind: 'ns' | 'dir' | 'socket';
+  /**
+   * 'ns': a namespace file (checked against nstype); 'dir': an O_PATH directory; 'socket': a unix
+   * socket to connect; 'userns': a new user namespace with `maps`, made by the launcher (idmapped mounts)
+   */
+  kind: 'ns' | 'dir' | 'socket' | 'userns';
   nstype?: number;
+  maps?: { uid: string; gid: string };
   pointer: string;
 }
 

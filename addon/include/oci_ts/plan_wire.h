@@ -53,7 +53,8 @@ enum oci_op {
   OP_SET_DUMPABLE = 7,   /* on:int */
   /* --- rootfs, in the init before pivot_root --- */
   OP_ROOTFS_BIND = 10,   /* rootfs:str parent_propagation:int — make / private/slave, bind rootfs on itself, open it */
-  OP_MOUNT = 11,         /* source:str dest:str(in-root) fstype:str flags:int data:str propagation:int mkkind:int(0 none,1 dir,2 file) remount_flags:int */
+  OP_MOUNT = 11,         /* source:str dest:str(in-root) fstype:str flags:int data:str propagation:int mkkind:int(0 none,1 dir,2 file)
+                            remount_flags:int [rec_set:int rec_clr:int] — recursive MOUNT_ATTR_* via mount_setattr */
   OP_MKNOD = 12,         /* dest:str(in-root) mode:int dev_major:int dev_minor:int uid:int gid:int */
   OP_BIND_DEV = 13,      /* host:str dest:str(in-root) — bind a host device node (no mknod in a userns) */
   OP_SYMLINK = 14,       /* target:str dest:str(in-root) */
@@ -86,6 +87,9 @@ enum oci_op {
   OP_SCHED = 41,         /* policy:int priority:int nice:int flags:int runtime:int deadline:int period:int */
   OP_SETID_FINAL = 42,   /* uid:int gid:int — setresgid/setresuid for the user's process */
   OP_CONSOLE = 43,       /* socket_fd_index:int(-1: send master to the parent) rows:int cols:int — pty as ctty */
+  OP_MEMPOLICY = 46,     /* mode_and_flags:int nodemask:str(bytes, unsigned long words) */
+  OP_MOUNT_IDMAP = 47,   /* source:str dest:str(in-root) userns_fd_index:int recursive:int mkkind:int propagation:int — idmapped bind mount */
+  OP_SCHED_AFFINITY = 48, /* mask:str(bytes) — sched_setaffinity */
   OP_CAPBSET = 44,       /* keep:int(bitmask) — drop every other capability from the bounding set */
   OP_AMBIENT = 45,       /* mask:int — raise these ambient capabilities (after OP_CAPS) */
   OP_SYNC_TAG_DUMMY = 99
