@@ -3,8 +3,9 @@
  * (https://github.com/opencontainers/runc/blob/main/man/runc-features.8.md) and the runtime-spec
  * features.md document. It states what oci-ts implements, not what the host offers; a field left
  * out means "unknown". Printed indented four spaces with a trailing newline, like runc.
- * Keep in step with the implementation: mountOptions with runtime/plan/mounts.ts, seccomp with
- * the addon, idmap with the mount planner (containerd refuses idmap mounts unless it is true).
+ * mountOptions and memoryPolicy come from the planner's own tables. idmap stays false until the
+ * idmapped bind mounts of runtime/plan/mounts.ts are covered by integration tests: containerd
+ * refuses idmap mounts unless it is true, which is the safe failure.
  */
 import type { GlobalOptions } from '../container/api';
 import { print } from './output';
@@ -12,34 +13,25 @@ import { print } from './output';
 declare const __OCI_TS_VERSION__: string | undefined;
 declare const __OCI_TS_COMMIT__: string | undefined;
 
-const CAPABILITIES = [
-  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
-  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
-  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
-  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
-  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
-  'CHECKPOINT_RESTORE',
-].map((c) => 'CAP_' + c);
 
-const MOUNT_OPTIONS = [
-  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime', 'loud',
-  'mand', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand', 'norelatime',
-  'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'rbind', 'relatime', 'remount', 'ro', 'rprivate',
-  'rshared', 'rslave', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow',
-  'sync', 'unbindable',
-];
+/** Every option the mount planner maps (runtime/plan/mounts.ts tables), so this list cannot drift. */
+function mountOptions(): string[] {
+  const m = require('../plan/mounts') as typeof import('../plan/mounts');
+  return [...Object.keys(m.MOUNT_FLAGS), ...Object.keys(m.PROPAGATION_FLAGS), ...Object.keys(m.RECURSIVE_FLAGS), 'idmap', 'ridmap'].sort();
+}
 
 export function features(): Record<string, unknown> {
   const version = typeof __OCI_TS_VERSION__ === 'string' ? __OCI_TS_VERSION__ : require('../../package.json').version;
   const commit = typeof __OCI_TS_COMMIT__ === 'string' && __OCI_TS_COMMIT__ ? __OCI_TS_COMMIT__ : 'unknown';
+  const proc = require('../plan/process') as typeof import('../plan/process');
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: '1.3.0',
     hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
-    mountOptions: MOUNT_OPTIONS,
+    mountOptions: mountOptions(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
-      capabilities: CAPABILITIES,
+      capabilities: [...(require('../plan/capabilities') as typeof import('../plan/capabilities')).CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: {
         enabled: true,
@@ -55,7 +47,8 @@ export function features(): Record<string, unknown> {
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      intelRdt: { enabled: true },
+      memoryPolicy: { modes: Object.keys(proc.MPOL_MODES), flags: Object.keys(proc.MPOL_FLAGS) },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },
