@@ -119,11 +119,24 @@ export function leftovers(b: Bundle, id: string): string[] {
     const d = path.join('/sys/fs/cgroup', h, 'oci-ts', id);
     if (fs.existsSync(d)) found.push(`cgroup ${d}`);
   }
+  // Processes of this container: in its cgroup, or rooted in (or started from) its bundle. Other
+  // tests' containers may be running meanwhile, so nothing broader is counted.
   for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
       const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (cmd.startsWith('oci-ts-init') && !stat.includes(') Z ')) found.push(`process ${p} ${cmd}`);
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const cg = fs.readFileSync(`/proc/${p}/cgroup`, 'utf8');
+      let root = '';
+      let cwd = '';
+      try {
+        root = fs.readlinkSync(`/proc/${p}/root`);
+        cwd = fs.readlinkSync(`/proc/${p}/cwd`);
+      } catch {
+        /* kernel threads */
+      }
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const ours = cg.includes(`/oci-ts/${id}\n`) || root.startsWith(b.dir) || (cmd.startsWith('oci-ts-init') && cwd.startsWith(b.dir));
+      if (ours && Number(p) !== process.pid) found.push(`process ${p} ${cmd}`);
     } catch {
       /* gone */
     }
