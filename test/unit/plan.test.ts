@@ -1,0 +1,178 @@
+/** The planner is pure: spec + options + host facts → LaunchPlan. No root needed. */
+import { buildPlan, HostFacts } from '../../runtime/plan/assemble';
+import { Op, Step } from '../../runtime/plan/types';
+import { parseMountOptions, MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_SHARED, MS_SLAVE, MS_PRIVATE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME } from '../../runtime/plan/mounts';
+import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUSER, CLONE_NEWTIME } from '../../runtime/plan/namespaces';
+import { capMask } from '../../runtime/plan/capabilities';
+import { listToMask } from '../../runtime/plan/process';
+import { defaultSpec } from '../../runtime/spec/default-spec';
+import { ConfigError } from '../../runtime/errors';
+import { Spec } from '../../runtime/spec/types';
+
+const facts: HostFacts = {
+  isDirectory: (p) => (p.startsWith('/missing') ? undefined : !p.endsWith('.conf')),
+  rootfsParentMount: '/',
+  cgroupBinds: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/oci-ts/x' }],
+  lastCap: 40,
+  lsm: { apparmor: false, selinux: false },
+};
+
+const opts = { bundle: '/b', rootfs: '/b/rootfs', stateDir: '/run/oci-ts/x', noPivot: false, preserveFds: 0 };
+
+function spec(edit?: (s: Spec) => void): Spec {
+  const s = defaultSpec(false);
+  edit?.(s);
+  return s;
+}
+
+const ops = (steps: Step[]) => steps.map((s) => s.op);
+const find = (steps: Step[], op: Op) => steps.filter((s) => s.op === op);
+
+test('stage 0 unshares the namespaces, then forks; the init mounts, pivots, waits, execs', () => {
+  const p = buildPlan(spec(), opts, facts);
+  const o = ops(p.steps);
+  expect(o[0]).toBe(Op.UNSHARE);
+  expect(p.steps[0].args[0]).toBe(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS);
+  expect(o[1]).toBe(Op.FORK);
+  const idx = (op: Op) => o.indexOf(op);
+  expect(idx(Op.ROOTFS_BIND)).toBeLessThan(idx(Op.MOUNT));
+  expect(idx(Op.MOUNT)).toBeLessThan(idx(Op.SYNC));
+  expect(idx(Op.SYNC)).toBeLessThan(idx(Op.PIVOT_ROOT));
+  expect(idx(Op.PIVOT_ROOT)).toBeLessThan(idx(Op.MASK_PATH));
+  expect(idx(Op.CAPBSET)).toBeLessThan(idx(Op.SETID_FINAL));
+  expect(idx(Op.SETID_FINAL)).toBeLessThan(idx(Op.CAPS));
+  expect(idx(Op.EXEC_LOOKUP)).toBeLessThan(idx(Op.WAIT_START));
+  expect(o[o.length - 1]).toBe(Op.EXEC);
+  expect(p.files).toEqual([{ path: '/run/oci-ts/x', kind: 'dir', pointer: '' }]);
+});
+
+test('every config-derived step names its JSON pointer', () => {
+  const p = buildPlan(spec(), opts, facts);
+  const mounts = find(p.steps, Op.MOUNT);
+  expect(mounts[0].pointer).toBe('/mounts/0');
+  expect(find(p.steps, Op.MASK_PATH)[0].pointer).toBe('/linux/maskedPaths/0');
+  expect(find(p.steps, Op.RLIMIT)[0].pointer).toBe('/process/rlimits/0');
+  expect(find(p.steps, Op.CHDIR)[0].pointer).toBe('/process/cwd');
+});
+
+test('joined namespaces come first, the user namespace last; pid is joined by path then forked', () => {
+  const p = buildPlan(spec((s) => {
+    s.linux!.namespaces = [
+      { type: 'user', path: '/proc/1/ns/user' },
+      { type: 'network', path: '/var/run/netns/x' },
+      { type: 'pid', path: '/proc/9/ns/pid_for_children' },
+      { type: 'mount' },
+    ];
+  }), opts, facts);
+  const setns = find(p.steps, Op.SETNS);
+  expect(setns.map((s) => p.files[(s.args[0] as { file: number }).file].path)).toEqual(['/var/run/netns/x', '/proc/9/ns/pid_for_children', '/proc/1/ns/user']);
+  expect(setns.map((s) => s.pointer)).toEqual(['/linux/namespaces/1/path', '/linux/namespaces/2/path', '/linux/namespaces/0/path']);
+  expect(find(p.steps, Op.UNSHARE)[0].args[0]).toBe(CLONE_NEWNS);
+  expect(p.steps.findIndex((s) => s.op === Op.FORK)).toBeGreaterThan(p.steps.findIndex((s) => s.op === Op.UNSHARE));
+});
+
+test('a new user namespace: unshare it alone, sync for the maps, then the rest; devices are bind mounts', () => {
+  const p = buildPlan(spec((s) => {
+    s.linux!.namespaces!.push({ type: 'user' }, { type: 'time' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 2000, size: 10 }];
+    s.linux!.timeOffsets = { monotonic: { secs: 5, nanosecs: 0 } };
+  }), opts, facts);
+  expect(ops(p.steps).slice(0, 6)).toEqual([Op.UNSHARE, Op.SYNC, Op.SETID, Op.UNSHARE, Op.WRITE_FILE, Op.FORK]);
+  expect(p.steps[0].args[0]).toBe(CLONE_NEWUSER);
+  expect((p.steps[3].args[0] as number) & CLONE_NEWTIME).toBeTruthy();
+  expect(p.steps[4].args).toEqual(['/proc/self/timens_offsets', 'monotonic 5 0\n']);
+  expect(p.idmap).toEqual({ uid: '0 1000 10\n', gid: '0 2000 10\n', setgroups: 'allow' });
+  expect(find(p.steps, Op.MKNOD)).toEqual([]);
+  expect(find(p.steps, Op.BIND_DEV).map((s) => s.args[1])).toContain('/dev/null');
+});
+
+test('no mount namespace: no mounts at all, only a chroot, and a warning', () => {
+  const p = buildPlan(spec((s) => {
+    s.linux!.namespaces = [{ type: 'pid' }];
+    delete s.linux!.maskedPaths;
+    delete s.linux!.readonlyPaths;
+    s.root!.readonly = false;
+  }), opts, facts);
+  expect(find(p.steps, Op.MOUNT)).toEqual([]);
+  expect(find(p.steps, Op.PIVOT_ROOT)).toEqual([]);
+  expect(find(p.steps, Op.CHROOT)[0].args).toEqual(['/b/rootfs']);
+  expect(p.warnings[0]).toMatch(/^\/mounts: not mounted/);
+  expect(() => buildPlan(spec((s) => { s.linux!.namespaces = []; s.root!.readonly = true; }), opts, facts)).toThrow(ConfigError);
+});
+
+test('bind mounts: flags applied by a remount, missing source rejected with its pointer', () => {
+  const p = buildPlan(spec((s) => {
+    s.mounts = [{ destination: '/etc/x.conf', type: 'bind', source: '/etc/x.conf', options: ['rbind', 'ro', 'nosuid', 'rshared'] }];
+  }), opts, facts);
+  const m = find(p.steps, Op.MOUNT)[0];
+  // source dest type flags data propagation mkkind remount recSet recClr
+  expect(m.args).toEqual(['/etc/x.conf', '/etc/x.conf', '', MS_BIND | MS_REC, '', MS_SHARED | MS_REC, 2, MS_RDONLY | MS_NOSUID, 0, 0]);
+  expect(() => buildPlan(spec((s) => { s.mounts = [{ destination: '/x', type: 'bind', source: '/missing' }]; }), opts, facts)).toThrow(/\/mounts\/0\/source/);
+});
+
+test('mount options: flags, clearing options, propagation, data, recursive attributes', () => {
+  const o = parseMountOptions(['nosuid', 'nodev', 'noexec', 'ro', 'rw', 'mode=755', 'size=64k', 'slave', 'private', 'rro', 'rnosuid', 'rnoatime', 'x-foo']);
+  expect(o.flags).toBe(MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  expect(o.propagation).toEqual([MS_SLAVE, MS_PRIVATE]);
+  expect(o.data).toEqual(['mode=755', 'size=64k']);
+  expect(o.recSet).toBe(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOATIME);
+  expect(o.recClr & MOUNT_ATTR__ATIME).toBe(MOUNT_ATTR__ATIME);
+  expect(parseMountOptions(['ridmap']).idmap).toBe('ridmap');
+});
+
+test('idmapped bind mounts ask the launcher for a user namespace with the mount mappings', () => {
+  const p = buildPlan(spec((s) => {
+    s.mounts = [{ destination: '/data', type: 'bind', source: '/srv', options: ['rbind'], uidMappings: [{ containerID: 0, hostID: 5000, size: 100 }], gidMappings: [{ containerID: 0, hostID: 5000, size: 100 }] }];
+  }), opts, facts);
+  const m = find(p.steps, Op.MOUNT_IDMAP)[0];
+  const f = p.files[(m.args[2] as { file: number }).file];
+  expect(f).toMatchObject({ kind: 'userns', maps: { uid: '0 5000 100\n', gid: '0 5000 100\n' } });
+  expect(m.args[3]).toBe(1);
+  expect(() => buildPlan(spec((s) => { s.mounts = [{ destination: '/d', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }]; }), opts, facts)).toThrow(/bind mounts only/);
+});
+
+test('capabilities become bit masks; ambient ones not permitted and inheritable are warned about', () => {
+  expect(capMask(['CAP_CHOWN', 'CAP_KILL'])).toBe((1n << 0n) | (1n << 5n));
+  expect(capMask(['CAP_CHECKPOINT_RESTORE'], 39)).toBe(0n);
+  const p = buildPlan(spec(), opts, facts); // runc's default: ambient without inheritable
+  expect(find(p.steps, Op.AMBIENT)).toEqual([]);
+  expect(p.warnings.join('\n')).toMatch(/CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE not raised/);
+});
+
+test('terminal with a console socket: the socket is a file the init sends the pty master on', () => {
+  const p = buildPlan(spec((s) => { s.process!.terminal = true; s.process!.consoleSize = { height: 40, width: 120 }; }), { ...opts, consoleSocket: '/tmp/c.sock' }, facts);
+  const c = find(p.steps, Op.CONSOLE)[0];
+  expect(p.files[(c.args[0] as { file: number }).file]).toMatchObject({ kind: 'socket', path: '/tmp/c.sock' });
+  expect(c.args.slice(1)).toEqual([40, 120]);
+});
+
+test('hooks: createContainer before pivot_root, startContainer after the fifo, with their state', () => {
+  const p = buildPlan(spec((s) => {
+    s.hooks = { createContainer: [{ path: '/bin/a', timeout: 2 }], startContainer: [{ path: '/bin/b', args: ['b', '-x'], env: ['A=1'] }] };
+  }), opts, facts);
+  const o = ops(p.steps);
+  const hooks = find(p.steps, Op.HOOK);
+  expect(hooks[0].args).toEqual(['/bin/a', ['/bin/a'], [], 2000, 1]);
+  expect(hooks[1].args).toEqual(['/bin/b', ['b', '-x'], ['A=1'], 0, 2]);
+  expect(p.steps.indexOf(hooks[0])).toBeLessThan(o.indexOf(Op.PIVOT_ROOT));
+  expect(p.steps.indexOf(hooks[1])).toBeGreaterThan(o.indexOf(Op.WAIT_START));
+});
+
+test('sysctl keys become /proc/sys paths, with the key in the pointer', () => {
+  const p = buildPlan(spec((s) => { s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' }; }), opts, facts);
+  const w = find(p.steps, Op.WRITE_FILE).find((s) => String(s.args[0]).startsWith('/proc/sys'))!;
+  expect(w.args).toEqual(['/proc/sys/net/ipv4/ip_forward', '1']);
+  expect(w.pointer).toBe('/linux/sysctl/net.ipv4.ip_forward');
+});
+
+test('cpu and node lists become bit masks', () => {
+  expect([...listToMask('0-2,5', 'x')]).toEqual([0b100111, 0, 0, 0, 0, 0, 0, 0]);
+  expect(listToMask('64', 'x').length).toBe(16);
+  expect(() => listToMask('3-1', '/linux/memoryPolicy/nodes')).toThrow(/memoryPolicy/);
+});
+
+test('rlimits: RLIM_INFINITY-sized values become -1', () => {
+  const p = buildPlan(spec((s) => { s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 }]; }), opts, facts);
+  expect(find(p.steps, Op.RLIMIT)[0].args).toEqual([4, -1, -1]);
+});
