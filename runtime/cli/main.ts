@@ -90,7 +90,8 @@ export async function main(argv: string[]): Promise<number> {
       print(versionText());
       return 0;
     }
-    const g = globalOptions(p.globals);
+    const logger = log;
+    const g: GlobalOptions = { ...globalOptions(p.globals), warn: (m) => logger.warn(m) };
     const load = HANDLERS[p.command.name];
     if (!load) throw new OciError(`${p.command.name}: not implemented yet`);
     const status = await load()(g, p, log);

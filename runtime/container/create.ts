@@ -9,7 +9,8 @@ import { GlobalOptions, CreateOptions } from './api';
 import { StateError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
-import { Spec, State } from '../spec/types';
+import { Spec } from '../spec/types';
+import { publicState } from '../state/public';
 import { native } from '../native';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
 import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
@@ -23,22 +24,6 @@ import { killAndWait } from './signal';
 export interface Created {
   saved: SavedState;
   launched: Launched;
-}
-
-/** The state document given to hooks and printed by `state` (runtime-spec state.md + runc's extras). */
-export function publicState(s: SavedState, status: State['status'], pid = s.pid): State {
-  const out: State = {
-    ociVersion: s.ociVersion,
-    id: s.id,
-    pid,
-    status,
-    bundle: s.bundle,
-    rootfs: s.rootfs,
-    created: s.created,
-    owner: s.owner,
-  };
-  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
-  return out;
 }
 
 /** RFC 3339 with nanoseconds, as runc prints `created`: the clock's ms plus sub-ms digits from hrtime. */

@@ -11,7 +11,7 @@ import { deriveStatus } from '../state/status';
 import { cgroupPids, removeCgroups } from '../cgroups/manager';
 import { runHooksWarn } from '../hooks/run';
 import { killAndWait } from './signal';
-import { publicState } from './create';
+import { publicState } from '../state/public';
 
 export function destroy(g: GlobalOptions, s: SavedState): void {
   killAndWait(cgroupPids(s.cgroupPaths));

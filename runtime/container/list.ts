@@ -5,7 +5,7 @@ import { GlobalOptions } from './api';
 import { State } from '../spec/types';
 import { readState } from '../state/store';
 import { deriveStatus } from '../state/status';
-import { publicState } from './create';
+import { publicState } from '../state/public';
 
 export async function list(g: GlobalOptions): Promise<State[]> {
   let ids: string[];

@@ -11,7 +11,7 @@ import { createContainer } from './create';
 import { releaseInit } from './start';
 import { destroy } from './delete';
 import { runHooksWarn } from '../hooks/run';
-import { publicState } from './create';
+import { publicState } from '../state/public';
 import { signalProcess } from './signal';
 import { readState } from '../state/store';
 import { proxyTerminal } from '../terminal/proxy';

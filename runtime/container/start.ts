@@ -8,7 +8,7 @@ import { StateError, OciError } from '../errors';
 import { readState, withLock, fifoPath, SavedState } from '../state/store';
 import { deriveStatus, initAlive } from '../state/status';
 import { runHooksWarn } from '../hooks/run';
-import { publicState } from './create';
+import { publicState } from '../state/public';
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);

@@ -3,7 +3,7 @@ import { GlobalOptions } from './api';
 import { State } from '../spec/types';
 import { readState } from '../state/store';
 import { deriveStatus } from '../state/status';
-import { publicState } from './create';
+import { publicState } from '../state/public';
 
 export async function state(g: GlobalOptions, id: string): Promise<State> {
   const s = readState(g.root, id);
