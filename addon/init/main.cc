@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/sched.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 uint32_t g_step = 0;
 int g_sock = -1;
@@ -337,6 +339,22 @@ static void run(Step *steps, uint32_t n) {
         break;
       }
       case OP_MOUNT_IDMAP: op_mount_idmap(s); break;
+      case OP_SECCOMP: {
+        /* copy: the filter must be aligned for struct sock_filter */
+        const Arg &b = arg(s, 0);
+        struct sock_filter *f = (struct sock_filter *)malloc(b.len ? b.len : 1);
+        memcpy(f, b.s, b.len);
+        struct sock_fprog prog = {(unsigned short)(b.len / sizeof(struct sock_filter)), f};
+        unsigned flags = arg(s, 1).i;
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+        if (fd < 0) fail("seccomp(SECCOMP_SET_MODE_FILTER)");
+        if (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+          if (send_msg(MSG_FD, "seccomp", 7, (int)fd) < 0) fail("sendmsg(seccomp listener)");
+          close((int)fd);
+        }
+        free(f);
+        break;
+      }
       case OP_SCHED_AFFINITY:
         if (syscall(SYS_sched_setaffinity, 0, arg(s, 0).len, arg(s, 0).s) < 0) fail("sched_setaffinity");
         break;

@@ -250,6 +250,8 @@ static Napi::Value WaitPid(const Napi::CallbackInfo &info) {
   return p;
 }
 
+Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
   exports.Set("send", Napi::Function::New(env, Send));
@@ -260,6 +262,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   return exports;
 }
 

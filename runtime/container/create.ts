@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GlobalOptions, CreateOptions } from './api';
-import { StateError } from '../errors';
+import { StateError, ConfigError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
-import { Spec } from '../spec/types';
+import { Spec, State } from '../spec/types';
 import { publicState } from '../state/public';
 import { native } from '../native';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
@@ -42,6 +42,26 @@ function socketActivation(spec: Spec): number {
   if (!n || n < 0 || Number(process.env.LISTEN_PID) !== process.pid || !spec.process) return 0;
   spec.process.env = [...(spec.process.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${n}`, 'LISTEN_PID=1'];
   return n;
+}
+
+/**
+ * runtime-spec config-linux.md "seccomp": the container process state as JSON and the listener
+ * fd as SCM_RIGHTS, over a connection to listenerPath.
+ */
+function sendSeccompListener(spec: Spec, state: State, fd: number): void {
+  const sc = spec.linux!.seccomp!;
+  let sock: number;
+  try {
+    sock = native().connectUnix(sc.listenerPath!);
+  } catch (e) {
+    throw new ConfigError('/linux/seccomp/listenerPath', `${sc.listenerPath}: ${(e as Error).message}`);
+  }
+  try {
+    const msg = { ociVersion: spec.ociVersion, fds: ['seccompFd'], pid: state.pid, metadata: sc.listenerMetadata ?? '', state };
+    native().send(sock, Buffer.from(JSON.stringify(msg)), [fd]);
+  } finally {
+    fs.closeSync(sock);
+  }
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
@@ -101,6 +121,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
         saved.pid = pid;
         undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
       },
+      onSeccompListener: (fd, pid) => sendSeccompListener(spec, publicState(saved, 'creating', pid), fd),
       onPrestart: (pid) => {
         const creating = JSON.stringify(publicState(saved, 'creating', pid));
         runHooks(spec.hooks?.prestart, 'prestart', creating);

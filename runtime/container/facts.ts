@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HostFacts } from '../plan/assemble';
+import { native } from '../native';
 
 /** The mount point (from mountinfo text) that contains `p`: the longest matching prefix. */
 export function mountPointOf(mountinfo: string, p: string): string {
@@ -45,6 +46,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
       return { name: rel, hostPath: d };
     }),
     lastCap,
+    compileSeccomp: (p) => native().compileSeccomp(p),
     lsm: {
       apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
       selinux: fs.existsSync('/sys/fs/selinux/enforce'),

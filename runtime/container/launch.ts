@@ -22,6 +22,8 @@ export interface LaunchHooks {
   onPid(pid: number): void;
   /** rootfs ready, before pivot_root: run prestart/createRuntime; return the hook states */
   onPrestart(pid: number): string[];
+  /** the init loaded a seccomp filter with SCMP_ACT_NOTIFY: hand its listener on (linux.seccomp.listenerPath) */
+  onSeccompListener?(fd: number, pid: number): void;
 }
 
 export interface Launched {
@@ -139,6 +141,12 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           native().send(parentSock, encodeContinue());
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
           native().send(parentSock, encodeContinue(hooks.onPrestart(initPid)));
+        } else if (m.type === Msg.FD && m.name === 'seccomp') {
+          try {
+            hooks.onSeccompListener?.(r.fds[0], initPid);
+          } finally {
+            fs.closeSync(r.fds[0]);
+          }
         } else if (m.type === Msg.FD) {
           result.ptyMaster = r.fds[0];
         } else if (m.type === Msg.READY) {

@@ -20,6 +20,8 @@ export interface Native {
   connectUnix(path: string): number;
   /** waitid(P_PID) in a worker thread: the pid must be a child of this process. */
   waitPid(pid: number): Promise<{ code: number | null; signal: number | null }>;
+  /** a lowered seccomp profile (runtime/plan/seccomp.ts) → classic BPF, with libseccomp */
+  compileSeccomp(profile: unknown): { bpf: Buffer; unknown: string[] };
 }
 
 export const LOCK_EX = 2;

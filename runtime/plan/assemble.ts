@@ -11,6 +11,7 @@
  *            program lookup, no_new_privs, exec fifo, startContainer hooks, execve
  */
 import { Spec, Hook } from '../spec/types';
+import { lowerSeccomp, LoweredProfile } from './seccomp';
 import { LaunchPlan, Op, Step, SyncTag, step } from './types';
 import { namespaceSteps, hasNamespace } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
@@ -29,6 +30,8 @@ export interface PlanOptions {
 export interface HostFacts extends RootfsFacts {
   lastCap: number;
   lsm: LsmFacts;
+  /** the addon's libseccomp compiler (injected so the planner stays pure and testable) */
+  compileSeccomp(p: LoweredProfile): { bpf: Buffer; unknown: string[] };
 }
 
 /** State JSON index (1-based) the init feeds to hooks: 1 = "creating", 2 = "created". */
@@ -72,14 +75,24 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (spec.root?.readonly) s.push(step(Op.REMOUNT_RO, ['/'], '/root/readonly', 'remount / read-only'));
   if (spec.hostname !== undefined && spec.hostname !== '') s.push(step(Op.SETHOSTNAME, [spec.hostname], '/hostname', 'sethostname'));
   if (spec.domainname !== undefined && spec.domainname !== '') s.push(step(Op.SETDOMAINNAME, [spec.domainname], '/domainname', 'setdomainname'));
+  let seccomp: Step | undefined;
+  if (spec.linux?.seccomp) {
+    const { profile, flags } = lowerSeccomp(spec.linux.seccomp);
+    const { bpf, unknown } = facts.compileSeccomp(profile);
+    if (unknown.length) plan.warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
+    seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
+  }
   s.push(...privilegedProcessSteps(proc));
   s.push(...schedulingSteps(proc, spec.linux));
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+  if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
   s.push(...identitySteps(proc, facts.lastCap));
   const ambient = unraisableAmbient(proc);
   if (ambient.length) plan.warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
   s.push(lookupStep(proc));
   s.push(...lsmSteps(proc, facts.lsm, plan.warnings));
   if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));
+  if (seccomp && proc.noNewPrivileges) s.push(seccomp);
   plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
   s.push(step(Op.WAIT_START, [{ file: plan.files.length - 1 }, 'exec.fifo'], '', 'wait for start'));
   s.push(...hookSteps(spec.hooks?.startContainer, 'startContainer', STATE_CREATED));

@@ -15,6 +15,7 @@ const facts: HostFacts = {
   cgroupBinds: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/oci-ts/x' }],
   lastCap: 40,
   lsm: { apparmor: false, selinux: false },
+  compileSeccomp: (p) => ({ bpf: Buffer.from(JSON.stringify(p)), unknown: p.rules.flatMap((r) => r.names).filter((n) => n.startsWith('bogus')) }),
 };
 
 const opts = { bundle: '/b', rootfs: '/b/rootfs', stateDir: '/run/oci-ts/x', noPivot: false, preserveFds: 0 };
@@ -175,4 +176,31 @@ test('cpu and node lists become bit masks', () => {
 test('rlimits: RLIM_INFINITY-sized values become -1', () => {
   const p = buildPlan(spec((s) => { s.process!.rlimits = [{ type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 }]; }), opts, facts);
   expect(find(p.steps, Op.RLIMIT)[0].args).toEqual([4, -1, -1]);
+});
+
+test('seccomp: lowered for libseccomp, loaded late with no_new_privs and early without it', () => {
+  const profile = {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    architectures: ['SCMP_ARCH_X86_64'],
+    syscalls: [{ names: ['read', 'bogus_call'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 3, op: 'SCMP_CMP_EQ' }] }],
+  };
+  const late = buildPlan(spec((s) => { s.linux!.seccomp = profile; s.process!.noNewPrivileges = true; }), opts, facts);
+  const o = ops(late.steps);
+  expect(o.indexOf(Op.SECCOMP)).toBe(o.indexOf(Op.WAIT_START) - 1);
+  const lowered = JSON.parse((find(late.steps, Op.SECCOMP)[0].args[0] as Buffer).toString());
+  expect(lowered).toEqual({
+    defaultAction: 0x00050000,
+    defaultErrno: 1,
+    arches: ['x86_64'],
+    rules: [
+      { names: ['read', 'bogus_call'], action: 0x7fff0000, args: [{ index: 0, op: 4, value: 3, valueTwo: 0 }] },
+      { names: ['clone3'], action: 0x00050000, errno: 38, args: [] },
+    ],
+  });
+  expect(late.warnings.join()).toMatch(/unknown to libseccomp, skipped: bogus_call/);
+  const early = buildPlan(spec((s) => { s.linux!.seccomp = profile; s.process!.noNewPrivileges = false; }), opts, facts);
+  const e = ops(early.steps);
+  expect(e.indexOf(Op.SECCOMP)).toBeLessThan(e.indexOf(Op.CAPBSET));
+  expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOPE' }; }), opts, facts)).toThrow(/\/linux\/seccomp\/defaultAction/);
+  expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }), opts, facts)).toThrow(/listenerPath/);
 });
