@@ -32,11 +32,24 @@ static uint64_t u64(Napi::Value v) {
   return 0;
 }
 
+static uint32_t num(Napi::Object o, const char *key, uint32_t dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : dflt;
+}
+
+static Napi::Array list(Napi::Env env, Napi::Object o, const char *key) {
+  Napi::Value v = o.Get(key);
+  return v.IsArray() ? v.As<Napi::Array>() : Napi::Array::New(env);
+}
+
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    Napi::TypeError::New(env, "compileSeccomp(profile)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   Napi::Object p = info[0].As<Napi::Object>();
-  uint32_t def = action_of(p.Get("defaultAction").As<Napi::Number>().Uint32Value(),
-                           p.Has("defaultErrno") ? p.Get("defaultErrno").As<Napi::Number>().Uint32Value() : EPERM);
+  uint32_t def = action_of(num(p, "defaultAction", SCMP_ACT_ALLOW), num(p, "defaultErrno", EPERM));
   scmp_filter_ctx ctx = seccomp_init(def);
   if (!ctx) {
     Napi::Error::New(env, "seccomp_init: invalid default action").ThrowAsJavaScriptException();
@@ -51,7 +64,7 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
     Napi::Error::New(env, msg).ThrowAsJavaScriptException();
     return env.Undefined();
   };
-  Napi::Array arches = p.Get("arches").As<Napi::Array>();
+  Napi::Array arches = list(env, p, "arches");
   for (uint32_t i = 0; i < arches.Length(); i++) {
     std::string name = arches.Get(i).As<Napi::String>();
     uint32_t a = seccomp_arch_resolve_name(name.c_str());
@@ -59,23 +72,22 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
     int r = seccomp_arch_add(ctx, a);
     if (r < 0 && r != -EEXIST) return error("seccomp_arch_add " + name + ": " + strerror(-r));
   }
-  Napi::Array rules = p.Get("rules").As<Napi::Array>();
+  Napi::Array rules = list(env, p, "rules");
   for (uint32_t i = 0; i < rules.Length(); i++) {
     Napi::Object rule = rules.Get(i).As<Napi::Object>();
-    uint32_t action = action_of(rule.Get("action").As<Napi::Number>().Uint32Value(),
-                                rule.Has("errno") ? rule.Get("errno").As<Napi::Number>().Uint32Value() : EPERM);
+    uint32_t action = action_of(num(rule, "action", SCMP_ACT_ALLOW), num(rule, "errno", EPERM));
     std::vector<scmp_arg_cmp> cmps;
-    Napi::Array args = rule.Get("args").As<Napi::Array>();
+    Napi::Array args = list(env, rule, "args");
     for (uint32_t j = 0; j < args.Length(); j++) {
       Napi::Object a = args.Get(j).As<Napi::Object>();
       scmp_arg_cmp c = {};
-      c.arg = a.Get("index").As<Napi::Number>().Uint32Value();
-      c.op = (scmp_compare)a.Get("op").As<Napi::Number>().Uint32Value();
+      c.arg = num(a, "index", 0);
+      c.op = (scmp_compare)num(a, "op", SCMP_CMP_EQ);
       c.datum_a = u64(a.Get("value"));
       c.datum_b = u64(a.Get("valueTwo"));
       cmps.push_back(c);
     }
-    Napi::Array names = rule.Get("names").As<Napi::Array>();
+    Napi::Array names = list(env, rule, "names");
     for (uint32_t k = 0; k < names.Length(); k++) {
       std::string name = names.Get(k).As<Napi::String>();
       int nr = seccomp_syscall_resolve_name(name.c_str());
