@@ -100,9 +100,10 @@ describeRoot('namespaces', () => {
   test('joining another container\'s network namespace by path', () => {
     b = makeBundle(['sleep', '60']);
     const first = uniqueId('nsa');
-    const r0 = oci(b, ['run', '--detach', first]);
-    expect(r0.stderr).toBe('');
-    const pid = JSON.parse(oci(b, ['state', first]).stdout).pid;
+    oci(b, ['run', '--detach', first]);
+    const st = JSON.parse(oci(b, ['state', first]).stdout);
+    expect(st.status).toBe('running');
+    const pid = st.pid;
     const net = fs.readlinkSync(`/proc/${pid}/ns/net`);
     b.config.process.args = sh(PRINT_NS);
     b.config.linux.namespaces = b.config.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: `/proc/${pid}/ns/net` } : n));
@@ -164,6 +165,30 @@ describeRoot('namespaces', () => {
     expect(section(out, 'ls').trim().split(/\s+/).slice(2, 4)).toEqual(['0', '0']);
     const st = fs.statSync(path.join(shared, 'made-inside'));
     expect([st.uid, st.gid]).toEqual([100000, 100000]);
+  });
+
+  test('a cgroup namespace is rooted at the container\'s cgroup', () => {
+    b = makeBundle(['cat', '/proc/self/cgroup'], (c) => {
+      c.linux.namespaces.push({ type: 'cgroup' });
+    });
+    const lines = outOf(b).trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    // every hierarchy shows "/" inside: the path on the host (/oci-ts/ID) is hidden
+    for (const l of lines) expect([l, l.split(':')[2]]).toEqual([l, '/']);
+    b.config.linux.namespaces = b.config.linux.namespaces.filter((n: any) => n.type !== 'cgroup');
+    b.write();
+    const without = outOf(b).trim().split('\n');
+    expect(without.some((l) => /:\/oci-ts\//.test(l))).toBe(true);
+  });
+
+  test('devices in a user namespace are the host\'s nodes, bound and usable', () => {
+    b = makeBundle(sh("stat -c '%n %t %T' /dev/null /dev/zero /dev/urandom; echo x > /dev/null && echo null-ok; head -c 3 /dev/zero | wc -c"), (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    fs.chmodSync(b.dir, 0o755);
+    expect(outOf(b)).toBe('/dev/null 1 3\n/dev/zero 1 5\n/dev/urandom 1 9\nnull-ok\n3\n');
   });
 
   test('time namespace offsets: /proc/uptime is a day ahead of the host', () => {
