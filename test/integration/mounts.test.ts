@@ -277,21 +277,37 @@ describeRoot('mounts', () => {
       { link: 'evil', to: path.join(host, 'target'), mount: { destination: '/evil', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] } },
       { link: 'evil2', to: '../../../../../../../..' + path.join(host, 'reltarget'), mount: { destination: '/evil2/sub/dir', type: 'bind', source: src, options: ['rbind'] } },
       { link: 'evilfile', to: path.join(host, 'target', 'file'), mount: { destination: '/evilfile', type: 'bind', source: path.join(src, 'f'), options: ['bind'] } },
+      // no symlink: ".." in the destination itself
+      { link: '', to: '', mount: { destination: '/../../../../../..' + path.join(host, 'target', 'dotdot'), type: 'tmpfs', source: 'tmpfs', options: [] } },
     ];
-    for (const k of cases) {
+    // and again with the targets present inside the rootfs: the container runs, the mounts land there
+    const inside = cases.slice(0, 2).map((k) => ({ ...k, inside: true }));
+    for (const k of [...cases.map((k) => ({ ...k, inside: false })), ...inside]) {
       // one container per mount, so that a refusal of the first does not hide the others
-      b = makeBundle(sh('echo ran'), (c) => {
+      b = makeBundle(sh('echo ran; cat /proc/self/mountinfo'), (c) => {
         c.linux.rootfsPropagation = 'rshared';
         c.mounts.push(k.mount);
       });
-      fs.symlinkSync(k.to, path.join(b.rootfs, k.link));
+      if (k.link) fs.symlinkSync(k.to, path.join(b.rootfs, k.link));
+      if (k.inside) {
+        fs.mkdirSync(path.join(b.rootfs, host, 'target'), { recursive: true });
+        fs.mkdirSync(path.join(b.rootfs, host, 'reltarget'), { recursive: true });
+      }
       const r = runIn(b);
       // refusing the mount is fine, and so is making it inside the rootfs: only the host matters
-      if (r.stdout !== 'ran\n') expect(r.stderr).toMatch(/\/mounts\/\d+/);
+      if (!r.stdout.startsWith('ran\n')) expect([k.inside, r.stderr]).toEqual([false, expect.stringMatching(/\/mounts\/\d+/)]);
+      if (k.inside) {
+        const mi = parseMountinfo(r.stdout);
+        const where = k.link === 'evil' ? path.join(host, 'target') : path.join(host, 'reltarget', 'sub', 'dir');
+        const m = mustHave(mountAt(mi, where), where);
+        if (k.link === 'evil') expect(m.fsType).toBe('tmpfs');
+        else expect(m.root).toBe(src);
+      }
       expect([k.link, fs.readdirSync(path.join(host, 'target'))]).toEqual([k.link, []]);
       expect([k.link, fs.readdirSync(path.join(host, 'reltarget'))]).toEqual([k.link, []]);
-      if (k !== cases[cases.length - 1]) cleanup(b);
+      cleanup(b);
     }
+    b = makeBundle();
     const hostMi = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
     expect(hostMi.filter((m) => m.mountPoint.startsWith(host + '/'))).toEqual([]);
   });
