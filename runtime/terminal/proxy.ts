@@ -5,32 +5,50 @@
 import * as fs from 'fs';
 import * as tty from 'tty';
 import * as net from 'net';
+import { Readable } from 'stream';
+
+/** A readable for an fd of any kind, that can be destroyed without a read left pending in a thread. */
+function readableFd(fd: number): Readable {
+  if (tty.isatty(fd)) return new tty.ReadStream(fd);
+  const st = fs.fstatSync(fd);
+  if (st.isFIFO() || st.isSocket()) return new net.Socket({ fd, readable: true, writable: false });
+  return fs.createReadStream('', { fd, autoClose: false });
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += fs.writeSync(fd, data, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  }
+}
 
 export function proxyTerminal(master: number): () => Promise<void> {
-  const stdinIsTty = tty.isatty(0);
-  if (stdinIsTty) {
-    const t = new tty.ReadStream(0);
-    t.setRawMode(true);
-    t.destroy();
-  }
-  // A socket over the master fd gives non-blocking reads in the event loop.
-  const m = new net.Socket({ fd: master, readable: true, writable: true });
-  const input = fs.createReadStream('', { fd: 0, autoClose: false });
-  input.on('data', (d) => m.write(d));
+  const local = tty.isatty(0) ? new tty.ReadStream(0) : undefined;
+  local?.setRawMode(true);
+  const input = local ?? readableFd(0);
+  input.on('data', (d: Buffer) => {
+    try {
+      writeAll(master, d);
+    } catch {
+      /* the container closed its terminal */
+    }
+  });
   input.on('error', () => undefined);
+  const m = new tty.ReadStream(master);
   const done = new Promise<void>((resolve) => {
-    m.on('data', (d) => fs.writeSync(1, d));
+    m.on('data', (d: Buffer) => writeAll(1, d));
     m.on('error', () => resolve()); // EIO once the last slave fd closes
     m.on('close', () => resolve());
+    m.on('end', () => resolve());
   });
   return async () => {
-    await Promise.race([done, new Promise((r) => setTimeout(r, 200))]);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 500))]);
+    local?.setRawMode(false);
     input.destroy();
     m.destroy();
-    if (stdinIsTty) {
-      const t = new tty.ReadStream(0);
-      t.setRawMode(false);
-      t.destroy();
-    }
   };
 }
