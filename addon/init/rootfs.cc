@@ -47,9 +47,16 @@ static int openat2_in_root(int root, const char *rel, int flags) {
   }
 }
 
+static int resolve_depth(const char *path, int mkkind, int depth);
+
 /* Resolve `path` (absolute or relative, taken inside the rootfs) to an O_PATH fd. mkkind: 0 must
- * exist, 1 make missing directories, 2 make missing directories and the last component as a file. */
-int resolve_in_root(const char *path, int mkkind) {
+ * exist, 1 make missing directories, 2 make missing directories and the last component as a file.
+ * A dangling symlink on the way is followed inside the rootfs and its target made (as runc's
+ * securejoin does), never outside it. */
+int resolve_in_root(const char *path, int mkkind) { return resolve_depth(path, mkkind, 0); }
+
+static int resolve_depth(const char *path, int mkkind, int depth) {
+  if (depth > 40) { errno = ELOOP; return -1; }
   while (*path == '/') path++;
   if (!*path) return openat2_in_root(g_rootfd, ".", O_PATH);
   int fd = openat2_in_root(g_rootfd, path, O_PATH);
@@ -76,6 +83,25 @@ int resolve_in_root(const char *path, int mkkind) {
           return -1;
         }
         next = openat2_in_root(g_rootfd, buf, O_PATH);
+        if (next < 0 && errno == ENOENT) {
+          /* still missing: a dangling symlink. Continue at its target (taken inside the root). */
+          char target[4096];
+          ssize_t n = readlinkat(parent, comp, target, sizeof target - 1);
+          if (n > 0) {
+            target[n] = 0;
+            char joined[8192];
+            const char *rest = slash ? slash + 1 : "";
+            if (target[0] == '/') {
+              snprintf(joined, sizeof joined, "%s/%s", target, rest);
+            } else {
+              *comp = 0; /* buf now holds the prefix before this component */
+              snprintf(joined, sizeof joined, "%s%s/%s", buf, target, rest);
+            }
+            close(parent);
+            return resolve_depth(joined, mkkind, depth + 1);
+          }
+          errno = ENOENT;
+        }
       }
       if (next < 0) { int e = errno; close(parent); errno = e; return -1; }
       close(parent);
@@ -224,10 +250,16 @@ void op_symlink(const Step &s) {
 }
 
 void op_pivot_root(const Step &) {
+  int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0) fail("open", "/");
   if (fchdir(g_rootfd) < 0) fail("fchdir");
-  /* pivot_root(".", "."): the old root ends up on top of the new one, then is detached. */
+  /* pivot_root(".", "."): the old root ends up stacked on the new one, then is detached. */
   if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root");
-  /* Make the old root a slave first so the unmount does not propagate to the host. */
+  /* Work on the old root explicitly (the kernel promises nothing about cwd after pivot_root):
+   * make it a slave so the unmount does not propagate to the host, and so the container's own
+   * mounts keep their propagation (runc does the same). */
+  if (fchdir(oldroot) < 0) fail("fchdir(old root)");
+  close(oldroot);
   if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail("mount(old root)");
   if (umount2(".", MNT_DETACH) < 0) fail("umount2(old root)");
   if (chdir("/") < 0) fail("chdir");

@@ -16,6 +16,12 @@ export function mountPointOf(mountinfo: string, p: string): string {
   return best;
 }
 
+/** CapBnd of this process: what the init (its child) can still grant. */
+function ownBounding(): bigint {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
+  return m ? BigInt('0x' + m[1]) : (1n << 64n) - 1n;
+}
+
 function readTrim(p: string): string {
   try {
     return fs.readFileSync(p, 'utf8').trim();
@@ -45,7 +51,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
       const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];
       return { name: rel, hostPath: d };
     }),
-    lastCap,
+    grantableCaps: ownBounding() & ((1n << BigInt(lastCap + 1)) - 1n),
     compileSeccomp: (p) => native().compileSeccomp(p),
     lsm: {
       apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',

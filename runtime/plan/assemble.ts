@@ -12,6 +12,7 @@
  */
 import { Spec, Hook } from '../spec/types';
 import { lowerSeccomp, LoweredProfile } from './seccomp';
+import { ungrantable } from './capabilities';
 import { LaunchPlan, Op, Step, SyncTag, step } from './types';
 import { namespaceSteps, hasNamespace } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
@@ -28,7 +29,8 @@ export interface PlanOptions {
 }
 
 export interface HostFacts extends RootfsFacts {
-  lastCap: number;
+  /** capabilities this kernel knows (≤ cap_last_cap) and the runtime holds in its bounding set */
+  grantableCaps: bigint;
   lsm: LsmFacts;
   /** the addon's libseccomp compiler (injected so the planner stays pure and testable) */
   compileSeccomp(p: LoweredProfile): { bpf: Buffer; unknown: string[] };
@@ -86,7 +88,10 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   s.push(...schedulingSteps(proc, spec.linux));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
-  s.push(...identitySteps(proc, facts.lastCap));
+  s.push(...identitySteps(proc, facts.grantableCaps));
+  const missing = ungrantable(proc.capabilities, facts.grantableCaps);
+  // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
+  if (missing.length) plan.warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);
   const ambient = unraisableAmbient(proc);
   if (ambient.length) plan.warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
   s.push(lookupStep(proc));

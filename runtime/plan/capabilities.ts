@@ -13,14 +13,25 @@ export const CAPABILITIES = [
 
 const BIT: Record<string, number> = Object.fromEntries(CAPABILITIES.map((c, i) => [c, i]));
 
-/** Bit mask of the named capabilities; names the kernel does not know are skipped (runc warns). */
-export function capMask(names: string[] | undefined, lastCap = CAPABILITIES.length - 1): bigint {
+export const ALL_CAPS = (1n << BigInt(CAPABILITIES.length)) - 1n;
+
+/**
+ * Bit mask of the named capabilities, within `grantable` (what this kernel knows and the runtime
+ * itself holds in its bounding set); unknown names are skipped (semantic.ts warns about them).
+ */
+export function capMask(names: string[] | undefined, grantable = ALL_CAPS): bigint {
   let m = 0n;
   for (const n of names ?? []) {
     const b = BIT[n.toUpperCase()];
-    if (b !== undefined && b <= lastCap) m |= 1n << BigInt(b);
+    if (b !== undefined) m |= 1n << BigInt(b);
   }
-  return m;
+  return m & grantable;
+}
+
+/** Names in the config that are known but cannot be granted by this runtime on this host. */
+export function ungrantable(c: Capabilities | undefined, grantable: bigint): string[] {
+  const all = new Set([...(c?.bounding ?? []), ...(c?.effective ?? []), ...(c?.permitted ?? []), ...(c?.inheritable ?? []), ...(c?.ambient ?? [])]);
+  return [...all].filter((n) => BIT[n] !== undefined && !(grantable & (1n << BigInt(BIT[n]))));
 }
 
 export interface CapMasks {
@@ -31,12 +42,12 @@ export interface CapMasks {
   ambient: bigint;
 }
 
-export function capMasks(c: Capabilities | undefined, lastCap?: number): CapMasks {
+export function capMasks(c: Capabilities | undefined, grantable?: bigint): CapMasks {
   return {
-    bounding: capMask(c?.bounding, lastCap),
-    effective: capMask(c?.effective, lastCap),
-    permitted: capMask(c?.permitted, lastCap),
-    inheritable: capMask(c?.inheritable, lastCap),
-    ambient: capMask(c?.ambient, lastCap),
+    bounding: capMask(c?.bounding, grantable),
+    effective: capMask(c?.effective, grantable),
+    permitted: capMask(c?.permitted, grantable),
+    inheritable: capMask(c?.inheritable, grantable),
+    ambient: capMask(c?.ambient, grantable),
   };
 }

@@ -119,8 +119,8 @@ export function privilegedProcessSteps(p: Process): Step[] {
   return steps;
 }
 
-export function identitySteps(p: Process, lastCap?: number): Step[] {
-  const caps = capMasks(p.capabilities, lastCap);
+export function identitySteps(p: Process, grantable?: bigint): Step[] {
+  const caps = capMasks(p.capabilities, grantable);
   const u = p.user;
   const steps: Step[] = [
     step(Op.CAPBSET, [caps.bounding], '/process/capabilities/bounding', 'drop bounding capabilities'),

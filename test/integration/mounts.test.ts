@@ -2,7 +2,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { describeRoot, makeBundle, cleanup, Bundle } from './helpers';
+import { describeRoot, makeBundle, cleanup, Bundle, oci, uniqueId } from './helpers';
 import { outOf, runIn, sh, section, hostDir, parseMountinfo, mountAt, MountInfo } from './probe';
 
 function mountinfoOf(b: Bundle, extra: string[] = []): MountInfo[] {
@@ -132,11 +132,9 @@ describeRoot('mounts', () => {
     expect(tagsAt(mi, '/private')).toEqual([]);
   });
 
-  // BUG: op_pivot_root (addon/init/rootfs.cc) runs mount(".", MS_SLAVE|MS_REC) while "." is still
-  // the NEW root (runc fchdir's to the old root first), so every mount of the container is turned
-  // into a slave after pivot_root: a "shared"/"rshared" mount option is lost (runc, and oci-ts
-  // with --no-pivot, show shared:N).
-  test.failing('propagation option rshared / shared shows as a shared: tag in mountinfo', () => {
+  // pivot_root must make only the OLD root a slave before detaching it (runc fchdir's to it
+  // first): the container's own mounts keep the propagation their options asked for.
+  test('propagation option rshared / shared shows as a shared: tag in mountinfo', () => {
     const host = sharedHostMount();
     b = makeBundle(['cat', '/proc/self/mountinfo'], (c) => {
       c.mounts.push(
@@ -310,5 +308,23 @@ describeRoot('mounts', () => {
     b = makeBundle();
     const hostMi = parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
     expect(hostMi.filter((m) => m.mountPoint.startsWith(host + '/'))).toEqual([]);
+  });
+});
+
+describeRoot('mount destinations through dangling symlinks', () => {
+  test('a destination behind a dangling symlink is made at the target, inside the rootfs (as runc)', () => {
+    const b = makeBundle(['sh', '-c', 'grep " /real/deep " /proc/self/mountinfo | cut -d" " -f5,9']);
+    try {
+      fs.symlinkSync('/real/deep', `${b.rootfs}/dangle`);
+      b.config.mounts.push({ destination: '/dangle', type: 'tmpfs', source: 'tmpfs', options: ['size=1k'] });
+      b.write();
+      const r = oci(b, ['run', uniqueId('dangle')]);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('/real/deep tmpfs');
+      expect(fs.existsSync('/real/deep')).toBe(false); // the host's / is untouched
+      expect(fs.statSync(`${b.rootfs}/real/deep`).isDirectory()).toBe(true);
+    } finally {
+      cleanup(b);
+    }
   });
 });

@@ -13,7 +13,7 @@ const facts: HostFacts = {
   isDirectory: (p) => (p.startsWith('/missing') ? undefined : !p.endsWith('.conf')),
   rootfsParentMount: '/',
   cgroupBinds: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/oci-ts/x' }],
-  lastCap: 40,
+  grantableCaps: (1n << 41n) - 1n,
   lsm: { apparmor: false, selinux: false },
   compileSeccomp: (p) => ({ bpf: Buffer.from(JSON.stringify(p)), unknown: p.rules.flatMap((r) => r.names).filter((n) => n.startsWith('bogus')) }),
 };
@@ -135,7 +135,10 @@ test('idmapped bind mounts ask the launcher for a user namespace with the mount 
 
 test('capabilities become bit masks; ambient ones not permitted and inheritable are warned about', () => {
   expect(capMask(['CAP_CHOWN', 'CAP_KILL'])).toBe((1n << 0n) | (1n << 5n));
-  expect(capMask(['CAP_CHECKPOINT_RESTORE'], 39)).toBe(0n);
+  expect(capMask(['CAP_CHECKPOINT_RESTORE', 'CAP_KILL'], (1n << 40n) - 1n)).toBe(1n << 5n);
+  const noResource = buildPlan(spec((s) => { s.process!.capabilities!.bounding!.push('CAP_SYS_RESOURCE'); }), opts, { ...facts, grantableCaps: ((1n << 41n) - 1n) & ~(1n << 24n) });
+  expect(find(noResource.steps, Op.CAPBSET)[0].args[0]).toBe(capMask(['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE']));
+  expect(noResource.warnings.join()).toMatch(/CAP_SYS_RESOURCE cannot be granted/);
   const p = buildPlan(spec(), opts, facts); // runc's default: ambient without inheritable
   expect(find(p.steps, Op.AMBIENT)).toEqual([]);
   expect(p.warnings.join('\n')).toMatch(/CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE not raised/);

@@ -1,0 +1,15 @@
+/**
+ * cgroup v2 cpuset controller (runc libcontainer/cgroups/fs2/cpuset.go).
+ *
+ * Consumes /linux/resources/cpu:
+ *   cpus → cpuset.cpus
+ *   mems → cpuset.mems
+ */
+import { Resources } from '../../spec/types';
+import { cpuOf, RES, Writer } from '../writer';
+
+export function apply(dir: string, r: Resources, w: Writer): void {
+  const c = cpuOf(r);
+  if (c.cpus) w.write(dir, 'cpuset.cpus', c.cpus, `${RES}/cpu/cpus`);
+  if (c.mems) w.write(dir, 'cpuset.mems', c.mems, `${RES}/cpu/mems`);
+}
