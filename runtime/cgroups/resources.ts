@@ -47,7 +47,7 @@ interface Group {
 
 const setKeys = (o: object | undefined, base: string, keys?: string[]): string[] =>
   Object.entries(o ?? {})
-    .filter(([k, v]) => v !== undefined && v !== null && (!keys || keys.includes(k)))
+    .filter(([k, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length) && (!keys || keys.includes(k)))
     .map(([k]) => `${base}/${k}`);
 
 const CPU_KEYS = ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'idle'];
@@ -77,7 +77,7 @@ const GROUPS: Group[] = [
   {
     v1: { controller: 'blkio', apply: v1blkio.apply },
     v2: { controller: 'io', apply: v2io.apply },
-    used: (r) => setKeys(blockIOOf(r), `${RES}/blockIO`).filter((p) => !/Device$/.test(p) || ((blockIOOf(r) as Record<string, unknown[]>)[p.split('/').pop()!] ?? []).length > 0),
+    used: (r) => setKeys(blockIOOf(r), `${RES}/blockIO`),
   },
   {
     v1: { controller: 'hugetlb', apply: v1hugetlb.apply },
