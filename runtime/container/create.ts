@@ -14,6 +14,8 @@ import { publicState } from '../state/public';
 import { native } from '../native';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
 import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { detectCgroups } from '../cgroups/detect';
+import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
 import { hostFacts } from './facts';
 import { createRdtGroup, addRdtPid, removeRdtGroup } from './intelrdt';
@@ -95,6 +97,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
     native().mkfifo(fifoPath(g.root, o.id), 0o622);
     const cg = createCgroups(cgDirs);
     undo.push('remove cgroups', () => removeCgroups(cg.created, cg.dirs));
+    for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
     const now = new Date();
     const saved: SavedState = {
       ociVersion: spec.ociVersion,
