@@ -147,6 +147,7 @@ const script = new vm.Script('(function (exports, require, module, __filename, _
 ${write ? "process.on('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));" : ''}
 const m = { exports: {}, filename: file, id: file };
 script.runInThisContext().call(m.exports, m.exports, require, m, file, path.dirname(file));
+${write ? "if (process.env.OCI_TS_WARMUP_CREATE) m.exports.main(JSON.parse(process.env.OCI_TS_WARMUP_CREATE));" : ''}
 `;
 }
 
@@ -158,8 +159,18 @@ function writeLoader() {
   const os = require('os');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-build-'));
   try {
-    // The hot path: parse, main, a state lookup that fails (no container), the error boundary.
-    require('child_process').spawnSync(process.execPath, [maker, '--root', root, 'state', 'codecache-warmup'], { stdio: 'ignore' });
+    // The hot paths: a state lookup that fails (no container) and the error boundary; then, in the
+    // same process, a create that validates and plans a default bundle and fails at its first side
+    // effect (--root under a regular file), so the validator and planner are in the cache too.
+    const bundle = path.join(root, 'bundle');
+    fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'file'), '');
+    require('child_process').spawnSync(process.execPath, [BUNDLE, 'spec', '--bundle', bundle], { stdio: 'ignore' });
+    const createArgs = ['--root', path.join(root, 'file', 'x'), 'create', '--bundle', bundle, 'codecache-warmup'];
+    require('child_process').spawnSync(process.execPath, [maker, '--root', root, 'state', 'codecache-warmup'], {
+      stdio: 'ignore',
+      env: { ...process.env, OCI_TS_WARMUP_CREATE: JSON.stringify(createArgs) },
+    });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(maker, { force: true });

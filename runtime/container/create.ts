@@ -116,13 +116,11 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
-      placeStage0: (pid) => {
-        addPid(cg.dirs, pid);
-        if (rdt) addRdtPid(rdt, pid);
-      },
       onPid: (pid) => {
         saved.pid = pid;
         undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
+        addPid(cg.dirs, pid);
+        if (rdt) addRdtPid(rdt, pid);
       },
       onSeccompListener: (fd, pid) => sendSeccompListener(spec, publicState(saved, 'creating', pid), fd),
       onPrestart: (pid) => {

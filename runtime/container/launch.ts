@@ -16,9 +16,11 @@ import { Undo } from './undo';
 const O_PATH = 0o10000000;
 
 export interface LaunchHooks {
-  /** after the init exists, before anything runs in it: place it in cgroups (stage-0 pid) */
-  placeStage0(pid: number): void;
-  /** the container init's pid is known */
+  /**
+   * The container init's pid is known: place it in the cgroups. The init meanwhile sets up its
+   * mounts (so the slow cgroup v1 migration overlaps with them); it forks nothing, and unshares
+   * its cgroup namespace, only after the PRESTART sync, which comes after this.
+   */
   onPid(pid: number): void;
   /** rootfs ready, before pivot_root: run prestart/createRuntime; return the hook states */
   onPrestart(pid: number): string[];
@@ -123,7 +125,6 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
     let initPid = 0;
     const result: Partial<Launched> = {};
     try {
-      hooks.placeStage0(stage0);
       native().send(parentSock, encodePlan(plan), fds);
       for (;;) {
         const r = native().recv(parentSock, -1);

@@ -14,7 +14,7 @@ import { Spec, Hook } from '../spec/types';
 import { lowerSeccomp, LoweredProfile } from './seccomp';
 import { ungrantable } from './capabilities';
 import { LaunchPlan, Op, Step, SyncTag, step } from './types';
-import { namespaceSteps, hasNamespace } from './namespaces';
+import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
 import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
@@ -56,7 +56,10 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   s.push(...namespaceSteps(spec, plan.files, plan));
   const mountNs = hasNamespace(spec, 'mount');
   if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts, plan.files));
+  // The parent has placed the init in its cgroups by now (it does so on MSG_PID, while the init
+  // mounts): a new cgroup namespace must be rooted there, so it is unshared only after this sync.
   s.push(step(Op.SYNC, [SyncTag.PRESTART], '/hooks', 'run prestart and createRuntime hooks'));
+  if (hasNewNamespace(spec, 'cgroup')) s.push(step(Op.UNSHARE, [CLONE_NEWCGROUP], '/linux/namespaces', 'unshare cgroup'));
   s.push(...hookSteps(spec.hooks?.createContainer, 'createContainer', STATE_CREATING));
   if (!mountNs) s.push(...noMountNamespaceSteps(spec, opts.rootfs, plan.warnings));
   else if (opts.noPivot) s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));

@@ -80,7 +80,8 @@ export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPl
   let flags = 0;
   let first = -1;
   nss.forEach((ns, i) => {
-    if (ns.path || ns.type === 'user') return;
+    // A new cgroup namespace is unshared by the init after it is placed in its cgroups (assemble.ts).
+    if (ns.path || ns.type === 'user' || ns.type === 'cgroup') return;
     flags |= NAMESPACE_FLAGS[ns.type];
     if (first < 0) first = i;
   });
