@@ -395,6 +395,14 @@ int main(int argc, char **argv) {
   if (type != MSG_PLAN) return 2;
   uint32_t n;
   Step *steps = decode(m + 4, len - 4, &n);
+  /* No descriptor of the runtime may reach the container: everything above stdio and the
+   * preserved fds (the keep count of the EXEC step) is close-on-exec from now on. */
+  for (uint32_t i = 0; i < n; i++) {
+    if (steps[i].op != OP_EXEC) continue;
+    unsigned keep = 3 + (unsigned)arg(steps[i], 2).i;
+    if (syscall(SYS_close_range, keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+      for (int fd = keep; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   run(steps, n);
   return 1;
 }

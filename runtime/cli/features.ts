@@ -3,9 +3,9 @@
  * (https://github.com/opencontainers/runc/blob/main/man/runc-features.8.md) and the runtime-spec
  * features.md document. It states what oci-ts implements, not what the host offers; a field left
  * out means "unknown". Printed indented four spaces with a trailing newline, like runc.
- * mountOptions and memoryPolicy come from the planner's own tables. idmap stays false until the
- * idmapped bind mounts of runtime/plan/mounts.ts are covered by integration tests: containerd
- * refuses idmap mounts unless it is true, which is the safe failure.
+ * mountOptions and memoryPolicy come from the planner's own tables. idmap is true: idmapped bind
+ * mounts (uid/gidMappings, idmap/ridmap) are implemented and tested (test/integration/extras.test.ts);
+ * containerd refuses idmap mounts unless a runtime says so.
  */
 import type { GlobalOptions } from '../container/api';
 import { print } from './output';
@@ -49,7 +49,7 @@ export function features(): Record<string, unknown> {
       selinux: { enabled: false },
       intelRdt: { enabled: true },
       memoryPolicy: { modes: Object.keys(proc.MPOL_MODES), flags: Object.keys(proc.MPOL_FLAGS) },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     annotations: {

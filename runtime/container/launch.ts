@@ -128,7 +128,13 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
       native().send(parentSock, encodePlan(plan), fds);
       for (;;) {
         const r = native().recv(parentSock, -1);
-        if (!r) throw new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
+        if (!r) {
+          // The init closes the socket when it is set up and blocks on the exec fifo (plan_wire.h);
+          // a closed socket with no live init means it died without reporting.
+          const st = initPid ? procStat(initPid) : undefined;
+          if (st && st.state !== 'Z' && st.startTime === result.startTime) return result as Launched;
+          throw new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
+        }
         const m = decodeMessage(r.data);
         if (m.type === Msg.ERROR) throw stepError(plan, m);
         if (m.type === Msg.PID) {

@@ -81,7 +81,7 @@ describe('features', () => {
     expect(f.ociVersionMin).toBe('1.0.0');
     expect(f.ociVersionMax).toBe('1.3.0');
     expect(f.linux.namespaces).toHaveLength(8);
-    expect(f.linux.mountExtensions.idmap.enabled).toBe(false);
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
     expect(f.linux.cgroup).toMatchObject({ v1: true, v2: true, systemd: false });
     expect(f.linux.seccomp.enabled).toBe(true);
   });

@@ -12,7 +12,9 @@
  *                                  later HOOK steps write to the hook's stdin (stdin_state = 1-based index)
  *   parent → init  MSG_ABORT       (none): the init exits 1 at once
  *   init → parent  MSG_PID         i32 pid of the container init (host view)  (none)
- *   init → parent  MSG_READY       (none): about to block on the exec fifo    (none)
+ *   init → parent  (the socket closes while the init lives): setup is done, the init blocks on
+ *                  the exec fifo. A close, not a message: a seccomp filter may already be loaded,
+ *                  and close(2) is the one call every profile allows. (MSG_READY is unused.)
  *   init → parent  MSG_ERROR       u32 step index, i32 errno, str syscall, str detail   (none)
  *   init → parent  MSG_FD          SCM_RIGHTS with one fd (pty master for a foreground run) (none)
  *
