@@ -251,6 +251,7 @@ static Napi::Value WaitPid(const Napi::CallbackInfo &info) {
 }
 
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
+Napi::Value MoveNetDevice(const Napi::CallbackInfo &info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
@@ -263,6 +264,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
   return exports;
 }
 

@@ -66,6 +66,27 @@ function sendSeccompListener(spec: Spec, state: State, fd: number): void {
   }
 }
 
+/**
+ * linux.netDevices: each host interface moves into the container's (new) network namespace, which
+ * exists once the init has forked; it returns to the host when that namespace goes away.
+ */
+function moveNetDevices(spec: Spec, pid: number): void {
+  const devices = Object.entries(spec.linux?.netDevices ?? {});
+  if (!devices.length) return;
+  const fd = fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY);
+  try {
+    for (const [name, d] of devices) {
+      try {
+        native().moveNetDevice(name, fd, d.name || name);
+      } catch (e) {
+        throw new ConfigError(`/linux/netDevices/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `moving ${name} into the container: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
   await createContainer(g, o);
 }
@@ -121,6 +142,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
         undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
         addPid(cg.dirs, pid);
         if (rdt) addRdtPid(rdt, pid);
+        moveNetDevices(spec, pid);
       },
       onSeccompListener: (fd, pid) => sendSeccompListener(spec, publicState(saved, 'creating', pid), fd),
       onPrestart: (pid) => {

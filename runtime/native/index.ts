@@ -22,6 +22,8 @@ export interface Native {
   waitPid(pid: number): Promise<{ code: number | null; signal: number | null }>;
   /** a lowered seccomp profile (runtime/plan/seccomp.ts) → classic BPF, with libseccomp */
   compileSeccomp(profile: unknown): { bpf: Buffer; unknown: string[] };
+  /** move a host interface into the network namespace given by fd, renamed (rtnetlink RTM_NEWLINK) */
+  moveNetDevice(name: string, netnsFd: number, newName: string): void;
 }
 
 export const LOCK_EX = 2;

@@ -55,7 +55,10 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   }
   s.push(...namespaceSteps(spec, plan.files, plan));
   const mountNs = hasNamespace(spec, 'mount');
-  if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, facts, plan.files));
+  const label = spec.linux?.mountLabel;
+  if (label && !facts.lsm.selinux) plan.warnings.push(`/linux/mountLabel: SELinux is not enabled on this host: "${label}" is not applied (runc ignores it too)`);
+  const withLabel = { ...facts, mountLabel: label && facts.lsm.selinux ? label : undefined };
+  if (mountNs) s.push(...rootfsSteps(spec, opts.bundle, opts.rootfs, withLabel, plan.files));
   // The parent has placed the init in its cgroups by now (it does so on MSG_PID, while the init
   // mounts): a new cgroup namespace must be rooted there, so it is unshared only after this sync.
   s.push(step(Op.SYNC, [SyncTag.PRESTART], '/hooks', 'run prestart and createRuntime hooks'));

@@ -161,7 +161,12 @@ export function isBind(m: Mount): boolean {
 /** What the host knows that the pure planner needs: is a bind source a directory? */
 export interface MountFacts {
   isDirectory(hostPath: string): boolean | undefined;
+  /** linux.mountLabel when SELinux can apply it (else undefined, and assemble.ts warns) */
+  mountLabel?: string;
 }
+
+/** File systems that take an SELinux context= option from linux.mountLabel (runc: all but these). */
+const NO_CONTEXT_TYPES = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2', 'bind']);
 
 /** Flags a bind mount applies with a second, remounting call (the kernel ignores them on MS_BIND). */
 const BIND_REMOUNT_MASK = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW;
@@ -205,5 +210,6 @@ export function mountStep(m: Mount, index: number, bundle: string, facts: MountF
     return step(Op.MOUNT, [source, dest, '', flags, '', propagation, isDir ? 1 : 2, remount, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
   }
   const type = m.type ?? '';
-  return step(Op.MOUNT, [source || type, dest, type, opts.flags, opts.data.join(','), propagation, 1, 0, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
+  const data = facts.mountLabel && !NO_CONTEXT_TYPES.has(type) ? [...opts.data, `context="${facts.mountLabel}"`] : opts.data;
+  return step(Op.MOUNT, [source || type, dest, type, opts.flags, data.join(','), propagation, 1, 0, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
 }

@@ -83,6 +83,9 @@ export function schedulingSteps(p: Process, linux: Linux | undefined): Step[] {
     const mask = mp.nodes ? listToMask(mp.nodes, '/linux/memoryPolicy/nodes') : Buffer.alloc(0);
     steps.push(step(Op.MEMPOLICY, [mode, mask], '/linux/memoryPolicy', 'set_mempolicy'));
   }
+  if (linux?.personality?.flags?.length) {
+    throw new ConfigError('/linux/personality/flags', 'no personality flags are supported (config-linux.md defines none)');
+  }
   if (linux?.personality) {
     steps.push(step(Op.PERSONALITY, [PERSONALITY_DOMAINS[linux.personality.domain]], '/linux/personality', 'personality'));
   }

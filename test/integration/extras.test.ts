@@ -100,6 +100,25 @@ describeRoot('extras', () => {
     expect(leftovers(b, id)).toEqual([]);
   });
 
+  test('netDevices: a host interface moves into the container, renamed', () => {
+    const host = `octs${process.pid % 10000}`;
+    spawnSyncOk('ip', ['link', 'add', host, 'type', 'veth', 'peer', 'name', `${host}p`]);
+    try {
+      const r = runIn(b, 'ip -o link show | cut -d: -f2 | tr -d " "', (c) => {
+        c.linux.netDevices = { [host]: { name: 'eth7' } };
+      });
+      expect(r.out.split('\n').map((l) => l.split('@')[0])).toContain('eth7');
+      const missing = runIn(b, 'true', (c) => {
+        c.linux.netDevices = { nosuchdev0: {} };
+      });
+      expect(missing.status).toBe(1);
+      expect(missing.err).toMatch(/\/linux\/netDevices\/nosuchdev0: moving nosuchdev0/);
+    } finally {
+      require('child_process').spawnSync('ip', ['link', 'del', host]);
+      require('child_process').spawnSync('ip', ['link', 'del', `${host}p`]);
+    }
+  });
+
   test('--console-socket receives the pty master, named like runc does, with consoleSize applied', async () => {
     b.config.process.terminal = true;
     b.config.process.consoleSize = { height: 33, width: 99 };

@@ -207,3 +207,14 @@ test('seccomp: lowered for libseccomp, loaded late with no_new_privs and early w
   expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOPE' }; }), opts, facts)).toThrow(/\/linux\/seccomp\/defaultAction/);
   expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }), opts, facts)).toThrow(/listenerPath/);
 });
+
+test('mountLabel: a context= option on file systems that take one when SELinux is on, a warning when it is off', () => {
+  const on = buildPlan(spec((s) => { s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0'; }), opts, { ...facts, lsm: { apparmor: false, selinux: true } });
+  const data = find(on.steps, Op.MOUNT).map((m) => [m.args[2], m.args[4]]);
+  expect(data).toContainEqual(['tmpfs', 'mode=755,size=65536k,context="system_u:object_r:container_file_t:s0"']);
+  expect(data).toContainEqual(['proc', '']);
+  const off = buildPlan(spec((s) => { s.linux!.mountLabel = 'x'; }), opts, facts);
+  expect(find(off.steps, Op.MOUNT).some((m) => String(m.args[4]).includes('context='))).toBe(false);
+  expect(off.warnings.join()).toMatch(/\/linux\/mountLabel: SELinux is not enabled/);
+  expect(() => buildPlan(spec((s) => { s.linux!.personality = { domain: 'LINUX', flags: ['X'] }; }), opts, facts)).toThrow(/personality\/flags/);
+});
