@@ -50,7 +50,7 @@ export function features(): Record<string, unknown> {
       intelRdt: { enabled: true },
       memoryPolicy: { modes: Object.keys(proc.MPOL_MODES), flags: Object.keys(proc.MPOL_FLAGS) },
       mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
     },
     annotations: {
       'org.opencontainers.oci-ts.version': version,
