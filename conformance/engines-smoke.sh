@@ -1,0 +1,147 @@
+#!/bin/sh
+# engines-smoke.sh: run one busybox container through each installed engine with oci-ts as the
+# runtime and print PASS/FAIL/SKIP per engine. See docs/engines.md.
+#
+#   sudo conformance/engines-smoke.sh            # uses bin/oci-ts of this checkout
+#   OCI_TS=/abs/path/oci-ts conformance/engines-smoke.sh
+#
+# Engines: containerd (+ ctr and containerd-shim-runc-v2) and podman (+ conmon). An engine that is
+# not installed is skipped; this script installs nothing. Everything it starts lives under one
+# temp directory: a private containerd (own config, root, state and socket), podman with its own
+# --root/--runroot/--tmpdir and CONTAINERS_CONF. The daemon is stopped, mounts under the temp
+# directory are unmounted and the directory removed on exit. No image is pulled: the container
+# runs from a busybox-static rootfs made by scripts/make-bundle.sh (ctr run --rootfs,
+# podman run --rootfs). Needs root. Exit status: 0 unless an engine FAILed.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+oci=${OCI_TS:-$here/bin/oci-ts}
+marker=oci-ts-engine-smoke-ok
+
+if [ "$(id -u)" != 0 ]; then echo "engines-smoke: needs root" >&2; exit 2; fi
+if [ ! -x "$oci" ]; then echo "engines-smoke: $oci not found (npm run build)" >&2; exit 2; fi
+
+tmp=$(mktemp -d /tmp/oci-ts-engines.XXXXXX)
+ctrd_pid=
+had_run_containerd=no
+[ -e /run/containerd ] && had_run_containerd=yes
+failed=0
+
+cleanup() {
+  if [ -n "$ctrd_pid" ]; then
+    kill "$ctrd_pid" 2>/dev/null
+    i=0; while kill -0 "$ctrd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+    kill -9 "$ctrd_pid" 2>/dev/null
+  fi
+  # unmount whatever an engine left mounted under $tmp, deepest first
+  awk -v t="$tmp" '$5 == t || index($5, t "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+  rm -rf "$tmp"
+  # containerd's shims put their sockets under /run/containerd whatever the daemon's config says
+  if [ "$had_run_containerd" = no ]; then
+    rmdir /run/containerd/s /run/containerd/runc/default /run/containerd/runc /run/containerd 2>/dev/null
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+report() { # engine status detail
+  printf '%-11s %s%s\n' "$1" "$2" "${3:+  ($3)}"
+  [ "$2" = FAIL ] && failed=1
+  return 0
+}
+
+if ! "$here/scripts/make-bundle.sh" "$tmp/bundle" >/dev/null 2>"$tmp/make-bundle.err"; then
+  cat "$tmp/make-bundle.err" >&2; exit 2
+fi
+rootfs=$tmp/bundle/rootfs
+echo "oci-ts: $oci ($("$oci" --version | head -1))"
+
+# ---- containerd -----------------------------------------------------------------------------
+smoke_containerd() {
+  for b in containerd ctr containerd-shim-runc-v2; do
+    command -v $b >/dev/null 2>&1 || { report containerd SKIP "$b not installed"; return; }
+  done
+  d=$tmp/containerd
+  mkdir -p "$d/root" "$d/state"
+  cat > "$d/config.toml" <<EOF
+version = 2
+root = "$d/root"
+state = "$d/state"
+[grpc]
+  address = "$d/containerd.sock"
+[ttrpc]
+  address = "$d/containerd.sock.ttrpc"
+[debug]
+  address = "$d/debug.sock"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts.options]
+  BinaryName = "$oci"
+  Root = "$d/runtime-root"
+EOF
+  containerd --config "$d/config.toml" > "$d/containerd.log" 2>&1 &
+  ctrd_pid=$!
+  ctr="ctr -a $d/containerd.sock"
+  i=0
+  until $ctr version >/dev/null 2>&1; do
+    i=$((i + 1))
+    if [ $i -gt 50 ] || ! kill -0 "$ctrd_pid" 2>/dev/null; then
+      report containerd FAIL "daemon did not start: $(tail -1 "$d/containerd.log")"; return
+    fi
+    sleep 0.2
+  done
+  id=smoke-$$
+  out=$(timeout 60 $ctr run --rm --runc-binary "$oci" --runc-root "$d/runtime-root" \
+    --env PATH=/bin --rootfs "$rootfs" "$id" sh -c "echo $marker" 2>&1)
+  rc=$?
+  if [ $rc = 0 ] && [ "$out" = "$marker" ]; then
+    report containerd PASS "$(containerd --version | awk '{print $3}'), ctr run --runc-binary"
+  else
+    report containerd FAIL "exit $rc: $(echo "$out" | tail -1)"
+    $ctr task kill -s KILL "$id" >/dev/null 2>&1; sleep 0.5
+    $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
+  fi
+  kill "$ctrd_pid" 2>/dev/null
+  i=0; while kill -0 "$ctrd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+  kill -9 "$ctrd_pid" 2>/dev/null; wait "$ctrd_pid" 2>/dev/null
+  ctrd_pid=
+}
+
+# ---- podman ---------------------------------------------------------------------------------
+smoke_podman() {
+  command -v podman >/dev/null 2>&1 || { report podman SKIP "podman not installed"; return; }
+  d=$tmp/podman
+  mkdir -p "$d"
+  # default_ulimits: podman's default nofile/nproc 1048576 fail with EPERM where the hard limits
+  # are lower and CAP_SYS_RESOURCE is missing (engine-contract.md)
+  n=$(awk '/^Max open files/ { print $5 }' /proc/self/limits)
+  u=$(awk '/^Max processes/ { print $4 }' /proc/self/limits)
+  [ "$n" = unlimited ] && n=1048576; [ "$n" -gt 1024 ] && n=1024
+  [ "$u" = unlimited ] && u=1048576; [ "$u" -gt 4096 ] && u=4096
+  cat > "$d/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=$n:$n", "nproc=$u:$u"]
+netns = "none"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "oci-ts"
+runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "oci-ts"]
+[engine.runtimes]
+oci-ts = ["$oci"]
+EOF
+  pm="podman --root $d/root --runroot $d/runroot --tmpdir $d/tmp"
+  out=$(CONTAINERS_CONF=$d/containers.conf timeout 60 $pm run --rm --rootfs "$rootfs" \
+    sh -c "echo $marker" 2>&1)
+  rc=$?
+  if [ $rc = 0 ] && [ "$out" = "$marker" ]; then
+    report podman PASS "$(podman --version | awk '{print $3}'), containers.conf runtime oci-ts"
+  else
+    report podman FAIL "exit $rc: $(echo "$out" | tail -1)"
+  fi
+  CONTAINERS_CONF=$d/containers.conf timeout 60 $pm rm -af >/dev/null 2>&1
+}
+
+smoke_containerd
+smoke_podman
+exit $failed
