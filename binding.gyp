@@ -14,7 +14,7 @@
       "sources": [ "addon/init/main.cc", "addon/init/rootfs.cc", "addon/init/process.cc" ],
       "include_dirs": [ "addon/include" ],
       "cflags_cc": [ "-std=c++17", "-Os", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti" ],
-      "ldflags": [ "-static" ]
+      "ldflags": [ "-static", "-s" ]
     },
     {
       "target_name": "oci-ts-launcher",

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 #include <linux/sched.h>
 #include <linux/filter.h>
@@ -373,9 +375,40 @@ static void run(Step *steps, uint32_t n) {
   fail("plan", "plan ended without exec");
 }
 
+/*
+ * CVE-2019-5736: this process ends up inside the container, where a process of the container could
+ * reach the host's oci-ts-init binary through /proc/PID/exe and overwrite it. So the init runs from
+ * a sealed, in-memory copy of itself (as runc's cloned_binary and crun do): /proc/PID/exe then
+ * names a memfd that cannot be written, never the file on the host.
+ */
+static void run_from_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return;
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE)) { close(self); return; } /* we are the copy */
+  int mfd = memfd_create("oci-ts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  struct stat st;
+  if (mfd < 0 || fstat(self, &st) < 0) { dprintf(2, "oci-ts-init: memfd_create: %s\n", strerror(errno)); _exit(1); }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, self, &off, st.st_size - off);
+    if (n <= 0) { dprintf(2, "oci-ts-init: copying itself: %s\n", strerror(errno)); _exit(1); }
+  }
+  close(self);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    dprintf(2, "oci-ts-init: sealing: %s\n", strerror(errno));
+    _exit(1);
+  }
+  char *envp[] = {nullptr};
+  syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+  dprintf(2, "oci-ts-init: execveat: %s\n", strerror(errno));
+  _exit(1);
+}
+
 int main(int argc, char **argv) {
   /* First: no core dumps, no ptrace by the container, /proc/PID/ owned by root (CVE-2019-5736). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (argc >= 2 && strcmp(argv[1], "--userns-holder") != 0) run_from_sealed_copy(argv);
   if (argc < 2) {
     dprintf(2, "oci-ts-init is started by oci-ts, not by hand\n");
     return 2;

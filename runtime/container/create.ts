@@ -13,6 +13,7 @@ import { Spec, State } from '../spec/types';
 import { publicState } from '../state/public';
 import { native } from '../native';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
+import { systemdCgroupsPath } from '../cgroups/systemd';
 import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { detectCgroups } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
@@ -96,7 +97,10 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
   const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
   for (const w of warnings ?? []) g.warn?.(w);
   const dir = stateDir(g.root, o.id);
-  const cgroupsPath = spec.linux?.cgroupsPath || defaultCgroupsPath(o.id);
+  const cgroupsPath = g.systemdCgroup ? systemdCgroupsPath(spec.linux?.cgroupsPath, o.id) : spec.linux?.cgroupsPath || defaultCgroupsPath(o.id);
+  if (g.systemdCgroup && fs.existsSync('/run/systemd/system')) {
+    g.warn?.('--systemd-cgroup: the cgroup is laid out as systemd names it, but no transient unit is registered with systemd (oci-ts manages the directories itself)');
+  }
   const cgDirs = resolveCgroupDirs(cgroupsPath);
   const preserveFds = o.preserveFds + socketActivation(spec);
   const plan = buildPlan(

@@ -119,6 +119,24 @@ describeRoot('extras', () => {
     }
   });
 
+  test('--systemd-cgroup: slice:prefix:name becomes the scope path systemd would use, removed after', () => {
+    const id = uniqueId('sd');
+    b.config.process.args = ['sh', '-c', 'grep -E ":(memory|pids):" /proc/self/cgroup'];
+    b.config.linux.cgroupsPath = `octs-test.slice:ocits:${id}`;
+    b.write();
+    const r = oci(b, ['--systemd-cgroup', 'run', id]);
+    expect(r.status).toBe(0);
+    for (const line of r.stdout.trim().split('\n')) expect(line).toMatch(new RegExp(`:/octs.slice/octs-test.slice/ocits-${id}.scope$`));
+    expect(fs.existsSync(`/sys/fs/cgroup/memory/octs.slice`)).toBe(false);
+    b.config.linux.cgroupsPath = '/plain/path';
+    b.write();
+    const badId = uniqueId('sd');
+    const bad = oci(b, ['--systemd-cgroup', 'create', badId]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/\/linux\/cgroupsPath: "\/plain\/path" is not in the form slice:prefix:name/);
+    expect(leftovers(b, badId)).toEqual([]);
+  });
+
   test('--console-socket receives the pty master, named like runc does, with consoleSize applied', async () => {
     b.config.process.terminal = true;
     b.config.process.consoleSize = { height: 33, width: 99 };

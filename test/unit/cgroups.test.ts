@@ -44,3 +44,14 @@ test('the mount point that contains a path is the longest prefix', () => {
   expect(mountPointOf(mi, '/tmpx')).toBe('/tmpx');
   expect(mountPointOf(mi, '/var/lib')).toBe('/');
 });
+
+import { expandSlice, systemdCgroupsPath } from '../../runtime/cgroups/systemd';
+
+test('--systemd-cgroup paths: slices expand, the scope is prefix-name', () => {
+  expect(expandSlice('machine-a-b.slice')).toBe('/machine.slice/machine-a.slice/machine-a-b.slice');
+  expect(expandSlice('-.slice')).toBe('/');
+  expect(systemdCgroupsPath('system.slice:docker:abc', 'x')).toBe('/system.slice/docker-abc.scope');
+  expect(systemdCgroupsPath('', 'c1')).toBe('/system.slice/oci-ts-c1.scope');
+  expect(systemdCgroupsPath('kubepods-besteffort.slice:cri-containerd:abc', 'x')).toBe('/kubepods.slice/kubepods-besteffort.slice/cri-containerd-abc.scope');
+  expect(() => systemdCgroupsPath('/not/systemd', 'x')).toThrow(/slice:prefix:name/);
+});
