@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GlobalOptions, CreateOptions } from './api';
-import { StateError, ConfigError } from '../errors';
+import { StateError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
-import { Spec, State } from '../spec/types';
+import { Spec } from '../spec/types';
 import { publicState } from '../state/public';
 import { native } from '../native';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
@@ -19,6 +19,9 @@ import { detectCgroups } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
 import { hostFacts } from './facts';
+import { socketActivation } from './socket-activation';
+import { sendSeccompListener } from './seccomp-listener';
+import { moveNetDevices } from './netdevices';
 import { createRdtGroup, addRdtPid, removeRdtGroup } from './intelrdt';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
@@ -33,59 +36,6 @@ export interface Created {
 function rfc3339Nano(d: Date, hr: bigint): string {
   const subMs = String(hr % 1000000n).padStart(6, '0');
   return d.toISOString().replace(/\.(\d{3})Z$/, `.$1${subMs}Z`);
-}
-
-/**
- * systemd socket activation, as runc does: when LISTEN_FDS/LISTEN_PID name this process, fds
- * 3..3+LISTEN_FDS-1 are passed on (before --preserve-fds ones) and the container is told
- * LISTEN_FDS=n, LISTEN_PID=1. Returns the number of fds.
- */
-function socketActivation(spec: Spec): number {
-  const n = Number(process.env.LISTEN_FDS);
-  if (!n || n < 0 || Number(process.env.LISTEN_PID) !== process.pid || !spec.process) return 0;
-  spec.process.env = [...(spec.process.env ?? []).filter((e) => !/^LISTEN_(FDS|PID)=/.test(e)), `LISTEN_FDS=${n}`, 'LISTEN_PID=1'];
-  return n;
-}
-
-/**
- * runtime-spec config-linux.md "seccomp": the container process state as JSON and the listener
- * fd as SCM_RIGHTS, over a connection to listenerPath.
- */
-function sendSeccompListener(spec: Spec, state: State, fd: number): void {
-  const sc = spec.linux!.seccomp!;
-  let sock: number;
-  try {
-    sock = native().connectUnix(sc.listenerPath!);
-  } catch (e) {
-    throw new ConfigError('/linux/seccomp/listenerPath', `${sc.listenerPath}: ${(e as Error).message}`);
-  }
-  try {
-    const msg = { ociVersion: spec.ociVersion, fds: ['seccompFd'], pid: state.pid, metadata: sc.listenerMetadata ?? '', state };
-    native().send(sock, Buffer.from(JSON.stringify(msg)), [fd]);
-  } finally {
-    fs.closeSync(sock);
-  }
-}
-
-/**
- * linux.netDevices: each host interface moves into the container's (new) network namespace, which
- * exists once the init has forked; it returns to the host when that namespace goes away.
- */
-function moveNetDevices(spec: Spec, pid: number): void {
-  const devices = Object.entries(spec.linux?.netDevices ?? {});
-  if (!devices.length) return;
-  const fd = fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY);
-  try {
-    for (const [name, d] of devices) {
-      try {
-        native().moveNetDevice(name, fd, d.name || name);
-      } catch (e) {
-        throw new ConfigError(`/linux/netDevices/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, `moving ${name} into the container: ${(e as Error).message}`);
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> {
