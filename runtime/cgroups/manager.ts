@@ -29,10 +29,21 @@ export interface CgroupSet {
   created: string[];
 }
 
-function mkdirTracked(dir: string, created: string[]): void {
+/**
+ * mkdir -p that records what it made. Containers are created in parallel: a parent another create
+ * made meanwhile (EEXIST) is not ours, and one that a delete removed meanwhile (ENOENT) is made again.
+ */
+function mkdirTracked(dir: string, created: string[], attempts = 3): void {
   if (fs.existsSync(dir)) return;
   mkdirTracked(path.dirname(dir), created);
-  fs.mkdirSync(dir);
+  try {
+    fs.mkdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT' && attempts > 0) return mkdirTracked(dir, created, attempts - 1);
+    throw e;
+  }
   created.push(dir);
   // v1 cpuset: a new cgroup starts with empty cpus/mems, and no task can join it until they are set.
   if (fs.existsSync(path.join(dir, 'cpuset.cpus'))) {
