@@ -27,6 +27,8 @@ struct Step {
 
 /* The step being executed, for error reports. */
 extern uint32_t g_step;
+/* The config field of the step, for messages after the parent has gone (steps that carry one). */
+extern const char *g_label;
 extern int g_sock;
 extern int g_rootfd;
 extern int g_fds[];

@@ -31,6 +31,7 @@
 #include <linux/seccomp.h>
 
 uint32_t g_step = 0;
+const char *g_label = "";
 int g_sock = -1;
 int g_rootfd = -1;
 int g_fds[64];
@@ -84,9 +85,12 @@ void fail(const char *syscall, const char *detail, int err) {
   l = dl;
   memcpy(buf + off, &l, 4); off += 4;
   memcpy(buf + off, detail, dl); off += dl;
-  if (send_msg(MSG_ERROR, buf, off) < 0) {
-    /* Nobody listens any more (after start): say it on the container's stderr. */
-    dprintf(2, "oci-ts-init: step %u: %s: %s%s%s\n", g_step, syscall, strerror(err), dl ? ": " : "", detail);
+  if (g_sock < 0 || send_msg(MSG_ERROR, buf, off) < 0) {
+    /* Nobody listens any more (after start): say it on the container's stderr, naming the field. */
+    if (dl && (strcmp(syscall, "hook") == 0 || strcmp(syscall, "exec") == 0))
+      dprintf(2, "oci-ts-init: %s%s%s\n", g_label, *g_label ? ": " : "", detail);
+    else
+      dprintf(2, "oci-ts-init: %s%s%s%s%s: %s\n", g_label, *g_label ? ": " : "", syscall, dl ? " " : "", detail, strerror(err));
   }
   _exit(err == ENOENT || err == EACCES ? 127 : 1);
 }

@@ -33,6 +33,7 @@ static int64_t now_ms() {
 /* path argv env timeout_ms stdin_state: run a hook, feed it the state, wait with a timeout. */
 void op_hook(const Step &s) {
   const char *path = arg(s, 0).s;
+  if (arg(s, 5).s) g_label = arg(s, 5).s;
   int in[2];
   if (pipe2(in, O_CLOEXEC) < 0) fail("pipe2");
   pid_t pid = fork();
@@ -141,6 +142,7 @@ void op_exec(const Step &s) {
    * again here for fds opened since, ignoring a seccomp profile that forbids close_range). */
   syscall(SYS_close_range, 3 + (unsigned)arg(s, 2).i, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
   char **argv = arg(s, 0).list;
+  if (arg(s, 3).s) g_label = arg(s, 3).s;
   const char *path = g_exec_path[0] ? g_exec_path : argv[0];
   execve(path, argv, arg(s, 1).list);
   char detail[1024];

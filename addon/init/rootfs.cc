@@ -139,6 +139,23 @@ void op_mount(const Step &s) {
   uint64_t rec_set = arg(s, 8).i, rec_clr = arg(s, 9).i;
   int fd = resolve_in_root(dest, (int)arg(s, 6).i);
   if (fd < 0) fail("resolve", dest);
+  /* proc and sysfs must land where they are named: not on whatever a symlink in the image points
+   * to (a /proc -> / link would cover the container's root; runc refuses it too). */
+  if (strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0) {
+    struct stat st;
+    char rel[4096];
+    snprintf(rel, sizeof rel, "%s", dest[0] == '/' ? dest + 1 : dest);
+    struct open_how how = {};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS;
+    long plain = syscall(SYS_openat2, g_rootfd, rel, &how, sizeof how);
+    if (plain < 0 || fstat((int)plain, &st) < 0 || !S_ISDIR(st.st_mode)) {
+      int e = plain < 0 ? errno : ENOTDIR;
+      close(fd);
+      fail("mount", "destination must be a directory, not a symbolic link", e);
+    }
+    close((int)plain);
+  }
   char target[64];
   procfd(target, sizeof target, fd);
   if (mount(*src ? src : nullptr, target, *type ? type : nullptr, flags, *data ? data : nullptr) < 0) {

@@ -6,12 +6,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GlobalOptions, CreateOptions } from './api';
-import { StateError } from '../errors';
+import { StateError, UsageError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
 import { Spec } from '../spec/types';
 import { publicState } from '../state/public';
-import { native } from '../native';
+import { native, LOCK_EX } from '../native';
+import { procStat } from '../state/status';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
 import { systemdCgroupsPath } from '../cgroups/systemd';
 import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
@@ -42,9 +43,25 @@ export async function create(g: GlobalOptions, o: CreateOptions): Promise<void> 
   await createContainer(g, o);
 }
 
-export async function createContainer(g: GlobalOptions, o: CreateOptions, consoleToParent = false): Promise<Created> {
+/**
+ * runc's rules for the terminal: a detached container (create, run -d) with terminal:true needs
+ * --console-socket; a console socket needs terminal:true and a detached container. In the
+ * foreground (run) the runtime holds the pty master itself.
+ */
+function checkConsole(spec: Spec, o: CreateOptions, foreground: boolean): void {
+  const terminal = spec.process?.terminal === true;
+  if (terminal && !foreground && !o.consoleSocket) {
+    throw new UsageError('cannot allocate tty if oci-ts will detach without setting console socket: use --console-socket (config.json /process/terminal is true)');
+  }
+  if (o.consoleSocket && (!terminal || foreground)) {
+    throw new UsageError('cannot use console socket if oci-ts will not detach or allocate tty (--console-socket needs /process/terminal true and create or run --detach)');
+  }
+}
+
+export async function createContainer(g: GlobalOptions, o: CreateOptions, foreground = false): Promise<Created> {
   checkId(o.id);
   const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
+  checkConsole(spec, o, foreground);
   for (const w of warnings ?? []) g.warn?.(w);
   const dir = stateDir(g.root, o.id);
   const cgroupsPath = g.systemdCgroup ? systemdCgroupsPath(spec.linux?.cgroupsPath, o.id) : spec.linux?.cgroupsPath || defaultCgroupsPath(o.id);
@@ -55,7 +72,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
   const preserveFds = o.preserveFds + socketActivation(spec);
   const plan = buildPlan(
     spec,
-    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: consoleToParent ? undefined : o.consoleSocket, preserveFds },
+    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds },
     hostFacts(rootfs, cgDirs),
   );
   for (const w of plan.warnings) g.warn?.(w);
@@ -69,10 +86,13 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
       throw e;
     }
     undo.push('remove the state directory', () => fs.rmSync(dir, { recursive: true, force: true }));
+    // Held until create returns: delete/start wait for it, and it goes away if this process is killed.
+    const lockFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    undo.push('unlock', () => fs.closeSync(lockFd));
+    native().flock(lockFd, LOCK_EX);
     native().mkfifo(fifoPath(g.root, o.id), 0o622);
     const cg = createCgroups(cgDirs);
     undo.push('remove cgroups', () => removeCgroups(cg.created, cg.dirs));
-    for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
     const now = new Date();
     const saved: SavedState = {
       ociVersion: spec.ociVersion,
@@ -87,7 +107,12 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
       cgroupPaths: cg.dirs,
       cgroupCreated: cg.created,
       spec,
+      creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
     };
+    // A first state.json while creating: if this process is killed now, `delete --force` still
+    // knows the cgroups to remove (status: creating while we live, stopped once we are gone).
+    writeState(g.root, saved);
+    for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
@@ -107,9 +132,11 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, consol
       },
     }, undo);
     saved.startTime = launched.startTime;
+    delete saved.creator;
     writeState(g.root, saved);
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
     undo.commit();
+    fs.closeSync(lockFd);
     return { saved, launched };
   } catch (e) {
     const failed = await undo.run();

@@ -17,7 +17,8 @@ export function destroy(g: GlobalOptions, s: SavedState): void {
   killAndWait(cgroupPids(s.cgroupPaths));
   removeCgroups(s.cgroupCreated ?? [], s.cgroupPaths);
   fs.rmSync(stateDir(g.root, s.id), { recursive: true, force: true });
-  for (const w of runHooksWarn(s.spec.hooks?.poststop, 'poststop', JSON.stringify(publicState(s, 'stopped', 0)))) g.warn?.(w);
+  // poststop hooks belong to containers that were created; not to a create killed half-way
+  if (!s.creator) for (const w of runHooksWarn(s.spec.hooks?.poststop, 'poststop', JSON.stringify(publicState(s, 'stopped', 0)))) g.warn?.(w);
 }
 
 export async function deleteContainer(g: GlobalOptions, id: string, force: boolean): Promise<void> {
@@ -33,7 +34,7 @@ export async function deleteContainer(g: GlobalOptions, id: string, force: boole
   }
   await withLock(g.root, id, () => {
     const status = deriveStatus(g.root, s);
-    if ((status === 'running' || status === 'paused') && !force) {
+    if ((status === 'running' || status === 'paused' || status === 'creating') && !force) {
       throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status !== 'stopped') killAndWait([s.pid, ...cgroupPids(s.cgroupPaths)]);

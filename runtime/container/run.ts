@@ -20,8 +20,7 @@ import { constants as osConstants } from 'os';
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
-  const toParent = !o.detach && !o.consoleSocket;
-  const { saved, launched } = await createContainer(g, o, toParent);
+  const { saved, launched } = await createContainer(g, o, !o.detach);
   let status: { code: number | null; signal: number | null } | undefined;
   const exited = o.detach ? undefined : native().waitPid(launched.pid);
   try {

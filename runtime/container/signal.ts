@@ -39,6 +39,7 @@ export function isGone(pid: number): boolean {
 
 /** SIGKILL each pid and wait (up to timeoutMs) until none is running any more. */
 export function killAndWait(pids: number[], timeoutMs = 10000): void {
+  pids = pids.filter((p) => p > 0); // pid 0 (a container still being created) is never a target
   for (const p of pids) {
     try {
       process.kill(p, 'SIGKILL');

@@ -42,6 +42,7 @@ export async function start(g: GlobalOptions, id: string): Promise<void> {
   await withLock(g.root, id, () => {
     const status = deriveStatus(g.root, s);
     if (status === 'stopped') throw new StateError('cannot start a container that has stopped');
+    if (status === 'creating') throw new StateError('cannot start a container that is still being created');
     if (status !== 'created') throw new StateError(`cannot start an already ${status} container`);
     releaseInit(g.root, s);
   });

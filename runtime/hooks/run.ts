@@ -4,10 +4,29 @@
  * createContainer and startContainer hooks run inside the container: they are plan steps.
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Hook } from '../spec/types';
 import { OciError } from '../errors';
 
 export class HookError extends OciError {}
+
+/**
+ * The state on the hook's stdin comes from an unlinked temporary file, not a pipe: a hook that
+ * exits without reading it must not fail with EPIPE (runc ignores that too).
+ */
+function stateFile(stateJson: string): number {
+  const file = path.join(os.tmpdir(), `.oci-ts-hook-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const w = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  try {
+    fs.writeSync(w, stateJson);
+    return fs.openSync(file, 'r');
+  } finally {
+    fs.closeSync(w);
+    fs.unlinkSync(file);
+  }
+}
 
 export function runHook(h: Hook, pointer: string, stateJson: string): void {
   const args = h.args && h.args.length ? h.args : [h.path];
@@ -16,15 +35,20 @@ export function runHook(h: Hook, pointer: string, stateJson: string): void {
     const i = e.indexOf('=');
     if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
   }
-  const r = spawnSync(h.path, args.slice(1), {
-    argv0: args[0],
-    env,
-    input: stateJson,
-    timeout: h.timeout ? h.timeout * 1000 : undefined,
-    killSignal: 'SIGKILL',
-    stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 1 << 20,
-  });
+  const stdin = stateFile(stateJson);
+  let r;
+  try {
+    r = spawnSync(h.path, args.slice(1), {
+      argv0: args[0],
+      env,
+      timeout: h.timeout ? h.timeout * 1000 : undefined,
+      killSignal: 'SIGKILL',
+      stdio: [stdin, 'pipe', 'pipe'],
+      maxBuffer: 1 << 20,
+    });
+  } finally {
+    fs.closeSync(stdin);
+  }
   const out = () => `, stdout: ${String(r.stdout ?? '').trim()}, stderr: ${String(r.stderr ?? '').trim()}`;
   if (r.error && (r.error as NodeJS.ErrnoException).code !== 'ETIMEDOUT') {
     throw new HookError(`${pointer}: error running hook ${h.path}: ${r.error.message}`);

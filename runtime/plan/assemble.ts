@@ -42,7 +42,7 @@ export const STATE_CREATED = 2;
 
 function hookSteps(hooks: Hook[] | undefined, kind: string, stateIndex: number): Step[] {
   return (hooks ?? []).map((h, i) =>
-    step(Op.HOOK, [h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, stateIndex], `/hooks/${kind}/${i}`, `${kind} hook ${h.path}`),
+    step(Op.HOOK, [h.path, h.args ?? [h.path], h.env ?? [], (h.timeout ?? 0) * 1000, stateIndex, `/hooks/${kind}/${i}`], `/hooks/${kind}/${i}`, `${kind} hook ${h.path}`),
   );
 }
 

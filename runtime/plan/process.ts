@@ -154,7 +154,7 @@ export function lookupStep(p: Process): Step {
 }
 
 export function execStep(p: Process, preserveFds: number): Step {
-  return step(Op.EXEC, [p.args ?? [], p.env ?? [], preserveFds], '/process/args', `exec ${(p.args ?? [])[0]}`);
+  return step(Op.EXEC, [p.args ?? [], p.env ?? [], preserveFds, '/process/args'], '/process/args', `exec ${(p.args ?? [])[0]}`);
 }
 
 /** Ambient capabilities that cannot be raised because they are not both permitted and inheritable. */

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { SavedState, fifoPath } from './store';
 
-export type Status = 'created' | 'running' | 'paused' | 'stopped';
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 /** [state letter, start time] from /proc/PID/stat, or undefined when there is no such process. */
 export function procStat(pid: number): { state: string; startTime: string } | undefined {
@@ -41,6 +41,11 @@ export function isFrozen(s: SavedState): boolean {
 }
 
 export function deriveStatus(root: string, s: SavedState): Status {
+  if (s.creator) {
+    // create has not finished: creating while its process lives, else it was killed (stopped)
+    const st = procStat(s.creator.pid);
+    return st && st.state !== 'Z' && st.startTime === s.creator.startTime ? 'creating' : 'stopped';
+  }
   if (!initAlive(s)) return 'stopped';
   if (fs.existsSync(fifoPath(root, s.id))) return 'created';
   return isFrozen(s) ? 'paused' : 'running';

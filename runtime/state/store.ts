@@ -25,6 +25,8 @@ export interface SavedState {
   /** cgroup directories oci-ts made and must remove */
   cgroupCreated: string[];
   spec: Spec;
+  /** present while create runs: the creating process (pid, start time); the init's pid is 0 then */
+  creator?: { pid: number; startTime: string };
 }
 
 const ID_RE = /^[\w+\-.]+$/;
@@ -32,6 +34,8 @@ const ID_RE = /^[\w+\-.]+$/;
 export function checkId(id: string): void {
   if (!id) throw new UsageError('container id cannot be empty');
   if (!ID_RE.test(id) || id === '.' || id === '..') throw new UsageError(`invalid container id format: ${id}`);
+  // the id names a directory under --root and in every cgroup hierarchy (NAME_MAX)
+  if (Buffer.byteLength(id) > 255) throw new UsageError(`invalid container id: longer than 255 bytes (${Buffer.byteLength(id)})`);
 }
 
 export function stateDir(root: string, id: string): string {

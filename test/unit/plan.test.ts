@@ -157,8 +157,8 @@ test('hooks: createContainer before pivot_root, startContainer after the fifo, w
   }), opts, facts);
   const o = ops(p.steps);
   const hooks = find(p.steps, Op.HOOK);
-  expect(hooks[0].args).toEqual(['/bin/a', ['/bin/a'], [], 2000, 1]);
-  expect(hooks[1].args).toEqual(['/bin/b', ['b', '-x'], ['A=1'], 0, 2]);
+  expect(hooks[0].args).toEqual(['/bin/a', ['/bin/a'], [], 2000, 1, '/hooks/createContainer/0']);
+  expect(hooks[1].args).toEqual(['/bin/b', ['b', '-x'], ['A=1'], 0, 2, '/hooks/startContainer/0']);
   expect(p.steps.indexOf(hooks[0])).toBeLessThan(o.indexOf(Op.PIVOT_ROOT));
   expect(p.steps.indexOf(hooks[1])).toBeGreaterThan(o.indexOf(Op.WAIT_START));
 });

@@ -78,10 +78,10 @@ enum oci_op {
   OP_SECCOMP = 30,       /* bpf:str(raw sock_filter bytes) flags:int */
   OP_UMASK = 31,         /* mask:int */
   OP_CHDIR = 32,         /* path:str */
-  OP_HOOK = 33,          /* path:str argv:list env:list timeout_ms:int stdin_state:int(0 none, k: k-th state) */
+  OP_HOOK = 33,          /* path:str argv:list env:list timeout_ms:int stdin_state:int(0 none, k: k-th state) label:str */
   OP_WAIT_START = 34,    /* dirfd_index:int name:str — MSG_READY, open the exec fifo, write one byte */
   OP_EXEC_LOOKUP = 35,   /* file:str path_env:str — resolve argv0 now so create fails early */
-  OP_EXEC = 36,          /* argv:list env:list keep_fds:int (fds 3..3+keep-1 stay open) */
+  OP_EXEC = 36,          /* argv:list env:list keep_fds:int (fds 3..3+keep-1 stay open) label:str */
   OP_CLOSE_FD = 37,      /* fd_index:int — close a received fd */
   OP_PRCTL = 38,         /* option:int arg:int */
   OP_PERSONALITY = 39,   /* persona:int */
