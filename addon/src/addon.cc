@@ -252,6 +252,8 @@ static Napi::Value WaitPid(const Napi::CallbackInfo &info) {
 
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
 Napi::Value MoveNetDevice(const Napi::CallbackInfo &info);
+Napi::Value SpawnInit(const Napi::CallbackInfo &info);
+Napi::Value ReapChild(const Napi::CallbackInfo &info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
@@ -265,6 +267,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitPid", Napi::Function::New(env, WaitPid));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
+  exports.Set("reapChild", Napi::Function::New(env, ReapChild));
   return exports;
 }
 

@@ -111,7 +111,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     };
     // A first state.json while creating: if this process is killed now, `delete --force` still
     // knows the cgroups to remove (status: creating while we live, stopped once we are gone).
-    writeState(g.root, saved);
+    writeState(g.root, saved, false);
     for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));

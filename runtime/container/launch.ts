@@ -1,9 +1,9 @@
 /**
  * Spawn oci-ts-init and drive the parent side of the protocol (plan_wire.h documents every
- * message). child_process.spawn is fork-safe (libuv); the init gets stdio, the preserved fds at
+ * message). The addon's posix_spawn is fork-safe and spares loading node:child_process on the
+ * create path; the init gets stdio, the preserved fds at
  * 3..3+N-1 and the sync socket just above them, nothing else.
  */
-import { spawn, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { native } from '../native';
 import { initBinary } from '../paths';
@@ -45,11 +45,14 @@ function sleep(ms: number): void {
  */
 function makeUserns(maps: { uid: string; gid: string }): number {
   const own = fs.readlinkSync('/proc/self/ns/user');
-  const holder = spawn(initBinary(), ['--userns-holder'], { stdio: 'ignore', env: {}, argv0: 'oci-ts-init' });
-  holder.on('error', () => undefined);
+  const devNull = fs.openSync('/dev/null', 'r+');
+  let pid: number;
   try {
-    const pid = holder.pid;
-    if (!pid) throw new OciError('cannot start oci-ts-init --userns-holder');
+    pid = native().spawnInit(initBinary(), ['oci-ts-init', '--userns-holder'], [devNull, devNull, devNull]);
+  } finally {
+    fs.closeSync(devNull);
+  }
+  try {
     for (let i = 0; ; i++) {
       let ns = own;
       try {
@@ -65,7 +68,8 @@ function makeUserns(maps: { uid: string; gid: string }): number {
     fs.writeFileSync(`/proc/${pid}/gid_map`, maps.gid);
     return fs.openSync(`/proc/${pid}/ns/user`, fs.constants.O_RDONLY);
   } finally {
-    holder.kill('SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    native().reapChild(pid);
   }
 }
 
@@ -102,25 +106,29 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
   try {
     for (const f of plan.files) fds.push(openFile(f));
     const [parentSock, childSock] = native().seqpacketPair();
-    let child: ChildProcess;
+    let stage0: number;
     try {
-      const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
-      child = spawn(init, [String(3 + preserveFds)], {
-        stdio: ['inherit', 'inherit', 'inherit', ...preserved, childSock],
-        env: {},
-        argv0: 'oci-ts-init',
-      });
+      // stdio, the preserved fds at 3..3+N-1, the sync socket right above them; nothing else.
+      const childFds = [0, 1, 2, ...Array.from({ length: preserveFds }, (_, i) => 3 + i), childSock];
+      stage0 = native().spawnInit(init, ['oci-ts-init', String(3 + preserveFds)], childFds);
+    } catch (e) {
+      fs.closeSync(parentSock);
+      throw new OciError(`cannot start ${init}: ${(e as Error).message}`);
     } finally {
       fs.closeSync(childSock);
     }
-    const stage0 = child.pid;
-    if (!stage0) {
-      fs.closeSync(parentSock);
-      throw new OciError(`cannot start ${init}`);
-    }
-    child.on('error', () => undefined);
+    let reaped = false;
+    const reap = () => {
+      if (!reaped) native().reapChild(stage0);
+      reaped = true;
+    };
     undo.push('stop the init helper', () => {
-      child.kill('SIGKILL');
+      try {
+        process.kill(stage0, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      reap();
     });
     let initPid = 0;
     const result: Partial<Launched> = {};
@@ -139,6 +147,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
         if (m.type === Msg.ERROR) throw stepError(plan, m);
         if (m.type === Msg.PID) {
           initPid = m.pid;
+          reap(); // stage 0 exits right after reporting the pid
           const st = procStat(initPid);
           result.pid = initPid;
           result.startTime = st?.startTime ?? '';

@@ -65,20 +65,21 @@ export function readState(root: string, id: string): SavedState {
 }
 
 /** Write a file atomically: a dot-temp file in the same directory, fsync, rename. */
-export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+export function writeFileAtomic(file: string, data: string, mode = 0o644, durable = true): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   const fd = fs.openSync(tmp, 'w', mode);
   try {
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
 }
 
-export function writeState(root: string, s: SavedState): void {
-  writeFileAtomic(statePath(root, s.id), JSON.stringify(s), 0o600);
+/** `durable: false` for the state written while creating: it only has to survive this process. */
+export function writeState(root: string, s: SavedState, durable = true): void {
+  writeFileAtomic(statePath(root, s.id), JSON.stringify(s), 0o600, durable);
 }
 
 /** Hold the container's lock while fn runs. */
