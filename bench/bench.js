@@ -6,7 +6,7 @@
  *   node bench/bench.js [-n RUNS] [--keep] [--only oci-ts,runc,crun]
  *
  * Rows: `node -e 0`, `--version`, `state` of a missing and of a created container, `run` of
- * /bin/true, the create-start-state-kill-delete lifecycle, and the RSS of a created (not started)
+ * /bin/true, create alone, the create-start-state-kill-delete lifecycle, and the RSS of a created (not started)
  * container's init (VmRSS from /proc/PID/status). Times are medians of RUNS (default 20) wall-clock
  * runs; every command gets the near-empty environment engines give (PATH only: no
  * NODE_EXTRA_CA_CERTS, which alone triples Node's start-up here).
@@ -152,6 +152,12 @@ function measure(name, rt, bundles, dir, n) {
     else row('state (created)', () => must(run(['state', cid]), 'state').ms, true);
     cleanup(cid);
   }
+  row('create', () => {
+    const cid = id();
+    const r = run(['create', '--bundle', bundles.sleep, cid]);
+    cleanup(cid);
+    return must(r, 'create').ms;
+  }, true);
   row('run /bin/true', () => {
     const cid = id();
     const r = run(['run', '--bundle', bundles.true, cid]);
@@ -258,7 +264,7 @@ function main() {
       results[name] = measure(name, rt, bundles, dir, o.n);
     }
     const names = o.only;
-    const labels = ['--version', 'state (missing)', 'state (created)', 'run /bin/true', 'create-start-state-kill-delete', 'init RSS (MiB)'];
+    const labels = ['--version', 'state (missing)', 'state (created)', 'create', 'run /bin/true', 'create-start-state-kill-delete', 'init RSS (MiB)'];
     const rows = [['', ...names, 'oci-ts÷node', 'oci-ts÷runc', 'oci-ts÷crun']];
     rows.push(['node -e 0', ...names.map((rt) => (rt === 'oci-ts' ? fmt(nodeMs) : '')), '1.00×', '', '']);
     for (const l of labels) {
