@@ -162,6 +162,12 @@ function writeLoader() {
     // The hot paths: a state lookup that fails (no container) and the error boundary; then, in the
     // same process, a create that validates and plans a default bundle and fails at its first side
     // effect (--root under a regular file), so the validator and planner are in the cache too.
+    // a stopped container's state, so `state` warms the read/derive/print path, not just the error
+    fs.mkdirSync(path.join(root, 'codecache-warmup'));
+    fs.writeFileSync(path.join(root, 'codecache-warmup', 'state.json'), JSON.stringify({
+      ociVersion: '1.3.0', id: 'codecache-warmup', pid: 0, startTime: '', bundle: root, rootfs: root,
+      created: new Date().toISOString(), owner: '', cgroupPaths: [], cgroupCreated: [], spec: { ociVersion: '1.3.0' },
+    }));
     const bundle = path.join(root, 'bundle');
     fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
     fs.writeFileSync(path.join(root, 'file'), '');
