@@ -215,18 +215,18 @@ static int parent_of(const char *dest, char *name, size_t n) {
   return resolve_in_root(*buf ? buf : "/", 1);
 }
 
+/* The resolved (and made) parent directory of dest, as an O_PATH fd: the *at() calls accept it. */
+static int parent_dir(const char *dest, char *name, size_t n) {
+  int dir = parent_of(dest, name, n);
+  if (dir < 0) fail("resolve", dest);
+  return dir;
+}
+
 /* dest mode major minor uid gid */
 void op_mknod(const Step &s) {
   char name[256];
   const char *dest = arg(s, 0).s;
-  int dir = parent_of(dest, name, sizeof name);
-  if (dir < 0) fail("resolve", dest);
-  /* O_PATH fds cannot be used with mknodat: open the directory for real (it is resolved in root). */
-  char p[64];
-  procfd(p, sizeof p, dir);
-  int d = open(p, O_DIRECTORY | O_CLOEXEC);
-  close(dir);
-  if (d < 0) fail("open", dest);
+  int d = parent_dir(dest, name, sizeof name);
   mode_t mode = arg(s, 1).i;
   dev_t dev = makedev(arg(s, 2).i, arg(s, 3).i);
   if (mknodat(d, name, mode, dev) < 0) {
@@ -255,13 +255,7 @@ void op_bind_dev(const Step &s) {
 void op_symlink(const Step &s) {
   char name[256];
   const char *dest = arg(s, 1).s;
-  int dir = parent_of(dest, name, sizeof name);
-  if (dir < 0) fail("resolve", dest);
-  char p[64];
-  procfd(p, sizeof p, dir);
-  int d = open(p, O_DIRECTORY | O_CLOEXEC);
-  close(dir);
-  if (d < 0) fail("open", dest);
+  int d = parent_dir(dest, name, sizeof name);
   if (symlinkat(arg(s, 0).s, d, name) < 0 && errno != EEXIST) fail("symlink", dest);
   close(d);
 }

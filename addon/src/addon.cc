@@ -4,6 +4,7 @@
  * waitid). Errors are thrown as Error objects with {code, errno, syscall}, like Node's own.
  */
 #include <napi.h>
+#include "errors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,7 @@ static const char *errno_code(int e) {
   }
 }
 
-static Napi::Value throw_errno(Napi::Env env, const char *syscall, int e) {
+Napi::Value throw_errno(Napi::Env env, const char *syscall, int e) {
   Napi::Error err = Napi::Error::New(env, std::string(syscall) + ": " + strerror(e));
   err.Set("code", Napi::String::New(env, errno_code(e)));
   err.Set("errno", Napi::Number::New(env, e));

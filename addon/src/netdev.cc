@@ -5,6 +5,7 @@
  * moveNetDevice(name, netnsFd, newName)
  */
 #include <napi.h>
+#include "errors.h"
 
 #include <errno.h>
 #include <linux/if_link.h>
@@ -27,13 +28,6 @@ static void add_attr(struct nlmsghdr *n, size_t cap, int type, const void *data,
   n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(alen);
 }
 
-static Napi::Value fail(Napi::Env env, const char *what, int e) {
-  Napi::Error err = Napi::Error::New(env, std::string(what) + ": " + strerror(e));
-  err.Set("errno", Napi::Number::New(env, e));
-  err.Set("syscall", Napi::String::New(env, what));
-  err.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 Napi::Value MoveNetDevice(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -41,7 +35,7 @@ Napi::Value MoveNetDevice(const Napi::CallbackInfo &info) {
   int nsfd = info[1].As<Napi::Number>().Int32Value();
   std::string newName = info.Length() > 2 && info[2].IsString() ? std::string(info[2].As<Napi::String>()) : name;
   unsigned idx = if_nametoindex(name.c_str());
-  if (!idx) return fail(env, "if_nametoindex", errno);
+  if (!idx) return throw_errno(env, "if_nametoindex", errno);
   struct {
     struct nlmsghdr n;
     struct ifinfomsg i;
@@ -56,21 +50,21 @@ Napi::Value MoveNetDevice(const Napi::CallbackInfo &info) {
   add_attr(&req.n, sizeof req, IFLA_NET_NS_FD, &nsfd, sizeof nsfd);
   add_attr(&req.n, sizeof req, IFLA_IFNAME, newName.c_str(), newName.size() + 1);
   int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (s < 0) return fail(env, "socket(AF_NETLINK)", errno);
+  if (s < 0) return throw_errno(env, "socket(AF_NETLINK)", errno);
   if (send(s, &req, req.n.nlmsg_len, 0) < 0) {
     int e = errno;
     close(s);
-    return fail(env, "send(RTM_NEWLINK)", e);
+    return throw_errno(env, "send(RTM_NEWLINK)", e);
   }
   char reply[4096];
   ssize_t n = recv(s, reply, sizeof reply, 0);
   int e = errno;
   close(s);
-  if (n < 0) return fail(env, "recv(rtnetlink)", e);
+  if (n < 0) return throw_errno(env, "recv(rtnetlink)", e);
   struct nlmsghdr *h = (struct nlmsghdr *)reply;
   if (NLMSG_OK(h, (size_t)n) && h->nlmsg_type == NLMSG_ERROR) {
     struct nlmsgerr *err = (struct nlmsgerr *)NLMSG_DATA(h);
-    if (err->error) return fail(env, "RTM_NEWLINK", -err->error);
+    if (err->error) return throw_errno(env, "RTM_NEWLINK", -err->error);
   }
   return env.Undefined();
 }

@@ -5,6 +5,7 @@
  * environment is empty. reapChild(pid) waits for it (stage 0 exits as soon as it has forked).
  */
 #include <napi.h>
+#include "errors.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -15,13 +16,6 @@
 #include <string>
 #include <vector>
 
-static Napi::Value fail(Napi::Env env, const char *what, int e) {
-  Napi::Error err = Napi::Error::New(env, std::string(what) + ": " + strerror(e));
-  err.Set("errno", Napi::Number::New(env, e));
-  err.Set("syscall", Napi::String::New(env, what));
-  err.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -54,7 +48,7 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   int r = posix_spawn(&pid, path.c_str(), &fa, &at, argv.data(), envp);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);
-  if (r != 0) return fail(env, "posix_spawn", r);
+  if (r != 0) return throw_errno(env, "posix_spawn", r);
   return Napi::Number::New(env, pid);
 }
 
@@ -64,6 +58,6 @@ Napi::Value ReapChild(const Napi::CallbackInfo &info) {
   int status = 0;
   int r;
   do r = waitpid(pid, &status, 0); while (r < 0 && errno == EINTR);
-  if (r < 0) return fail(env, "waitpid", errno);
+  if (r < 0) return throw_errno(env, "waitpid", errno);
   return Napi::Number::New(env, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, Bundle, leftovers } from './helpers';
+import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, Bundle, leftovers, OCI_TS as OCI_TS_PATH } from './helpers';
 
 function runIn(b: Bundle, script: string, edit?: (c: any) => void): { out: string; err: string; status: number | null } {
   b.config.process.args = ['sh', '-c', script];
@@ -135,6 +135,19 @@ describeRoot('extras', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/\/linux\/cgroupsPath: "\/plain\/path" is not in the form slice:prefix:name/);
     expect(leftovers(b, badId)).toEqual([]);
+  });
+
+  test('LISTEN_FDS: socket-activated fds are passed on at 3.., with LISTEN_FDS/LISTEN_PID=1 inside', () => {
+    const id = uniqueId('sa');
+    b.config.process.args = ['sh', '-c', 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3; readlink /proc/self/fd/4 || echo no-fd4'];
+    b.write();
+    const f = path.join(b.dir, 'activated');
+    fs.writeFileSync(f, 'from-fd-3\n');
+    const out = path.join(b.dir, 'sa.out');
+    // `exec` keeps the shell's pid, so LISTEN_PID=$$ names the runtime process, as systemd sets it
+    const r = require('child_process').spawnSync('sh', ['-c', `export LISTEN_FDS=1 LISTEN_PID=$$; exec ${OCI_TS_PATH} --root ${b.root} run --bundle ${b.dir} ${id} 3<${f} >${out} 2>&1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(out, 'utf8').split('\n').filter((l: string) => !l.includes('level=warning')).join('\n').trim()).toBe('1 1\nfrom-fd-3\nno-fd4');
   });
 
   test('--console-socket receives the pty master, named like runc does, with consoleSize applied', async () => {
