@@ -20,15 +20,20 @@ export function releaseInit(root: string, s: SavedState): void {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (let i = 0; ; i++) {
-      let n = 0;
+    const readByte = (): boolean => {
       try {
-        n = fs.readSync(fd, buf, 0, 1, null);
+        return fs.readSync(fd, buf, 0, 1, null) === 1;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        return false;
       }
-      if (n === 1) break;
-      if (!initAlive(s)) throw new OciError(`container ${s.id}: the init exited before start`);
+    };
+    for (let i = 0; !readByte(); i++) {
+      if (!initAlive(s)) {
+        // A short program may have run and exited between two reads: its byte is still in the fifo.
+        if (readByte()) break;
+        throw new OciError(`container ${s.id}: the init exited before start`);
+      }
       sleep(i < 50 ? 0 : 1);
     }
   } finally {

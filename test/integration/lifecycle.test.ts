@@ -1,6 +1,6 @@
 /** The OCI lifecycle through bin/oci-ts: create, start, state, kill, delete, run, list (issue 2). */
 import * as fs from 'fs';
-import { describeRoot, makeBundle, oci, ociOk, ociAsync, cleanup, uniqueId, Bundle, leftovers } from './helpers';
+import { describeRoot, makeBundle, oci, ociOk, ociAsync, cleanup, uniqueId, Bundle, leftovers, OCI_TS as OCI_TS_BIN } from './helpers';
 
 function waitFor(cond: () => boolean, ms = 5000): void {
   const end = Date.now() + ms;
@@ -133,3 +133,28 @@ describeRoot('lifecycle', () => {
     expect(ociOk(b, ['list', '--format', 'json']).trim()).toBe('null');
   });
 });
+
+describeRoot('parallel load', () => {
+  test('eight runs of a short program at once all succeed and leave nothing behind', async () => {
+    const b = makeBundle(['sh', '-c', 'echo ok']);
+    try {
+      const ids = Array.from({ length: 8 }, () => uniqueId('par'));
+      const runs = ids.map((id) => ociAsyncTo(b, ['run', id], `${b.dir}/${id}.out`));
+      const codes = await Promise.all(runs);
+      expect(codes).toEqual(ids.map(() => 0));
+      for (const id of ids) {
+        expect(fs.readFileSync(`${b.dir}/${id}.out`, 'utf8')).toMatch(/^ok$/m);
+        expect(leftovers(b, id)).toEqual([]);
+      }
+    } finally {
+      cleanup(b);
+    }
+  });
+});
+
+function ociAsyncTo(b: Bundle, args: string[], outFile: string): Promise<number | null> {
+  const out = fs.openSync(outFile, 'w');
+  const child = require('child_process').spawn(OCI_TS_BIN, ['--root', b.root, ...args], { cwd: b.dir, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  return new Promise((r) => child.on('exit', (code: number | null) => r(code)));
+}
