@@ -224,6 +224,8 @@ void op_console(const Step &s) {
     fail("sendmsg(pty master)");
   }
   close(master);
+  /* the terminal belongs to the user the program runs as (its group stays tty) */
+  if (fchown(slave, (uid_t)arg(s, 3).i, (gid_t)-1) < 0) fail("fchown", "the pty");
   if (ioctl(slave, TIOCSCTTY, 0) < 0) fail("ioctl(TIOCSCTTY)");
   for (int fd = 0; fd < 3; fd++)
     if (dup2(slave, fd) < 0) fail("dup2");

@@ -74,7 +74,7 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
       plan.files.push({ path: opts.consoleSocket, kind: 'socket', pointer: '' });
       sock = plan.files.length - 1;
     }
-    s.push(step(Op.CONSOLE, [sock < 0 ? -1 : { file: sock }, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0], '/process/terminal', 'set up the console'));
+    s.push(step(Op.CONSOLE, [sock < 0 ? -1 : { file: sock }, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid], '/process/terminal', 'set up the console'));
   }
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     s.push(step(Op.WRITE_FILE, [`/proc/sys/${key.replace(/\./g, '/')}`, value], `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, `sysctl ${key}`));

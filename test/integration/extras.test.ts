@@ -153,7 +153,8 @@ describeRoot('extras', () => {
   test('--console-socket receives the pty master, named like runc does, with consoleSize applied', async () => {
     b.config.process.terminal = true;
     b.config.process.consoleSize = { height: 33, width: 99 };
-    b.config.process.args = ['sh', '-c', 'tty; stty size; echo done'];
+    b.config.process.args = ['sh', '-c', 'tty; stty size; stat -c "%u %G" $(tty); echo done'];
+    b.config.process.user = { uid: 1000, gid: 1000 };
     b.write();
     const sock = path.join(b.dir, 'console.sock');
     const py = spawn('python3', ['-c', CONSOLE_RECEIVER, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -164,7 +165,7 @@ describeRoot('extras', () => {
     ociOk(b, ['run', '--detach', '--console-socket', sock, id]);
     await new Promise((r) => py.on('exit', r));
     expect(out).toMatch(/^name: \/dev\/pts\/\d+ fds: 1$/m);
-    expect(out).toMatch(/\/dev\/pts\/\d+\r?\n33 99\r?\ndone/);
+    expect(out).toMatch(/\/dev\/pts\/\d+\r?\n33 99\r?\n1000 \S+\r?\ndone/); // the tty belongs to the process user
   });
 });
 

@@ -148,7 +148,7 @@ test('terminal with a console socket: the socket is a file the init sends the pt
   const p = buildPlan(spec((s) => { s.process!.terminal = true; s.process!.consoleSize = { height: 40, width: 120 }; }), { ...opts, consoleSocket: '/tmp/c.sock' }, facts);
   const c = find(p.steps, Op.CONSOLE)[0];
   expect(p.files[(c.args[0] as { file: number }).file]).toMatchObject({ kind: 'socket', path: '/tmp/c.sock' });
-  expect(c.args.slice(1)).toEqual([40, 120]);
+  expect(c.args.slice(1)).toEqual([40, 120, 0]);
 });
 
 test('hooks: createContainer before pivot_root, startContainer after the fifo, with their state', () => {

@@ -88,7 +88,7 @@ enum oci_op {
   OP_IOPRIO = 40,        /* value:int */
   OP_SCHED = 41,         /* policy:int priority:int nice:int flags:int runtime:int deadline:int period:int */
   OP_SETID_FINAL = 42,   /* uid:int gid:int — setresgid/setresuid for the user's process */
-  OP_CONSOLE = 43,       /* socket_fd_index:int(-1: send master to the parent) rows:int cols:int — pty as ctty */
+  OP_CONSOLE = 43,       /* socket_fd_index:int(-1: send master to the parent) rows:int cols:int uid:int — pty as ctty, owned by uid */
   OP_MEMPOLICY = 46,     /* mode_and_flags:int nodemask:str(bytes, unsigned long words) */
   OP_MOUNT_IDMAP = 47,   /* source:str dest:str(in-root) userns_fd_index:int recursive:int mkkind:int propagation:int — idmapped bind mount */
   OP_SCHED_AFFINITY = 48, /* mask:str(bytes) — sched_setaffinity */
