@@ -94,7 +94,17 @@ describe('cgroup v1 (hybrid host)', () => {
       ['memory.oom_control', '1'],
       ['memory.swappiness', '10'],
     ]);
-    expect(warnings.join('\n')).toMatch(/kernel memory settings are ignored/);
+    expect(warnings.join('\n')).toMatch(/kernel: this kernel has no memory.kmem.limit_in_bytes: not applied/);
+  });
+
+  test('memory: kernel and kernelTCP go to the kmem files where they exist; a limit the kernel ignores is said', () => {
+    const w = hybridHost({ [`${mem}/memory.kmem.limit_in_bytes`]: '9223372036854771712', [`${mem}/memory.kmem.tcp.limit_in_bytes`]: '9223372036854771712' });
+    const warnings = applyResources(HYBRID, dirs, { memory: { kernel: 104857600, kernelTCP: 52428800 } }, w);
+    expect(w.in(mem)).toEqual([
+      ['memory.kmem.limit_in_bytes', '104857600'],
+      ['memory.kmem.tcp.limit_in_bytes', '52428800'],
+    ]);
+    expect(warnings).toEqual([]); // the fake reads back what was written
   });
 
   test('memory: memsw first when it grows past the current limit; -1 limit sets memsw -1 too', () => {

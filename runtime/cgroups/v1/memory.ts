@@ -7,7 +7,10 @@
  *   reservation      → memory.soft_limit_in_bytes
  *   disableOOMKiller → memory.oom_control = 1
  *   swappiness       → memory.swappiness (0..100; -1 or unset leaves it)
- *   kernel, kernelTCP, useHierarchy, checkBeforeUpdate: ignored with a warning (runc 1.1 ignores kmem)
+ *   kernel           → memory.kmem.limit_in_bytes when the kernel still has it (6.x accepts and
+ *                      ignores it: a warning says so)
+ *   kernelTCP        → memory.kmem.tcp.limit_in_bytes when present
+ *   useHierarchy, checkBeforeUpdate: ignored with a warning
  */
 import { ConfigError } from '../../errors';
 import { Resources } from '../../spec/types';
@@ -53,7 +56,26 @@ export function apply(dir: string, r: Resources, w: Writer): void {
   if (m.swappiness !== undefined && m.swappiness !== -1) {
     w.write(dir, 'memory.swappiness', String(m.swappiness), `${P}/swappiness`);
   }
-  warnIgnored(m, w);
+  applyKernel(dir, m, w);
+  if (m.useHierarchy !== undefined) w.warn(`${P}/useHierarchy: ignored (hierarchical accounting is always on)`);
+}
+
+/** v1 kernel memory: applied where the files exist (crun does; runc 1.1 skips them), else warned. */
+function applyKernel(dir: string, m: ReturnType<typeof memoryOf>, w: Writer): void {
+  const set = (field: 'kernel' | 'kernelTCP', file: string) => {
+    const v = m[field];
+    if (v === undefined || v === 0) return;
+    if (w.read(dir, file) === undefined) {
+      w.warn(`${P}/${field}: this kernel has no ${file}: not applied`);
+      return;
+    }
+    w.write(dir, file, String(v), `${P}/${field}`);
+    if (field === 'kernel' && Number((w.read(dir, file) ?? '').trim()) !== v) {
+      w.warn(`${P}/kernel: the kernel accepts but no longer enforces ${file} (deprecated since Linux 5.x)`);
+    }
+  };
+  set('kernel', 'memory.kmem.limit_in_bytes');
+  set('kernelTCP', 'memory.kmem.tcp.limit_in_bytes');
 }
 
 /** Fields runc accepts and does not apply (shared with v2). */
