@@ -165,8 +165,6 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           }
         } else if (m.type === Msg.FD) {
           result.ptyMaster = r.fds[0];
-        } else if (m.type === Msg.READY) {
-          return result as Launched;
         }
       }
     } finally {

@@ -13,6 +13,7 @@ export enum Msg {
   CONTINUE = 3,
   ABORT = 4,
   PID = 5,
+  /** unused since the init signals readiness by closing the socket (plan_wire.h) */
   READY = 6,
   ERROR = 7,
   FD = 8,
