@@ -4,7 +4,11 @@
  * The whole TypeScript build (`npm run build`, after `npm install` has run `node-gyp rebuild`):
  *
  * 1. scripts/build-schemas.js: ajv standalone validator (if that script exists);
- * 2. esbuild: runtime/cli/main.ts → dist/oci-ts.js, one CommonJS file for node20. Defines:
+ * 2. esbuild: runtime/cli/main.ts twice: the HOT bundle (dist/oci-ts-main.js, ~36 KB: state, start,
+ *    kill, delete, list, --version, which engines call on every container) and the FULL one
+ *    (dist/oci-ts-full.js, every command; the hot bundle hands other commands to it, cli/cold.ts),
+ *    each with its own code cache. Loading 36 KB instead of 230 KB took state from 1.21x to 1.13x
+ *    of `node -e 0`. One CommonJS file each, for node20. Defines:
  *    __OCI_TS_ROOT__ (absolute repo root: inside a snapshot __dirname means nothing),
  *    __OCI_TS_COMMIT__ (git rev-parse HEAD, or "" → "unknown"), __OCI_TS_VERSION__ (package.json),
  *    __OCI_TS_ENTRY__ ("plain": run process.argv.slice(2) at load);
@@ -38,6 +42,8 @@ const DIST = path.join(ROOT, 'dist');
 const BUNDLE = path.join(DIST, 'oci-ts.js'); // the loader below: what bin/oci-ts runs
 const MAIN = path.join(DIST, 'oci-ts-main.js'); // the esbuild bundle
 const CODE_CACHE = path.join(DIST, 'oci-ts.codecache');
+const FULL = path.join(DIST, 'oci-ts-full.js');
+const FULL_CODE_CACHE = path.join(DIST, 'oci-ts-full.codecache');
 const SNAP_ENTRY = path.join(DIST, 'snapshot-entry.js');
 const BLOB = path.join(DIST, 'oci-ts.blob');
 const CONF = path.join(DIST, 'launcher.conf');
@@ -56,6 +62,10 @@ function gitCommit() {
   }
 }
 
+/**
+ * entry: 'plain' (the hot bundle the loader runs: state/start/kill/delete/list/--version),
+ * 'library' (dist/oci-ts-full.js: every command, loaded by the hot one for the rest), 'snapshot'.
+ */
 function bundle(entry, outfile) {
   const esbuild = require('esbuild');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -82,6 +92,7 @@ function bundle(entry, outfile) {
       __OCI_TS_COMMIT__: JSON.stringify(gitCommit()),
       __OCI_TS_VERSION__: JSON.stringify(pkg.version),
       __OCI_TS_ENTRY__: JSON.stringify(entry),
+      __OCI_TS_HOT__: JSON.stringify(entry === 'plain'),
     },
   });
 }
@@ -153,6 +164,7 @@ ${write ? "if (process.env.OCI_TS_WARMUP_CREATE) m.exports.main(JSON.parse(proce
 
 function writeLoader() {
   fs.rmSync(CODE_CACHE, { force: true });
+  fs.rmSync(FULL_CODE_CACHE, { force: true });
   fs.writeFileSync(BUNDLE, loaderSource(false));
   const maker = path.join(DIST, '.make-codecache.js');
   fs.writeFileSync(maker, loaderSource(true));
@@ -175,7 +187,7 @@ function writeLoader() {
     const createArgs = ['--root', path.join(root, 'file', 'x'), 'create', '--bundle', bundle, 'codecache-warmup'];
     require('child_process').spawnSync(process.execPath, [maker, '--root', root, 'state', 'codecache-warmup'], {
       stdio: 'ignore',
-      env: { ...process.env, OCI_TS_WARMUP_CREATE: JSON.stringify(createArgs) },
+      env: { ...process.env, OCI_TS_WARMUP_CREATE: JSON.stringify(createArgs), OCI_TS_WRITE_CODECACHE: '1' },
     });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -231,6 +243,7 @@ function main() {
   const schemas = path.join(__dirname, 'build-schemas.js');
   if (fs.existsSync(schemas)) require(schemas).buildSchemas();
   bundle('plain', MAIN);
+  bundle('library', FULL);
   writeLoader();
   const withBlob = buildSnapshot();
   writeConf(withBlob);

@@ -18,23 +18,41 @@ import { FlagValues, ParsedArgs, parseArgs } from './parse';
 
 declare const __OCI_TS_VERSION__: string | undefined;
 declare const __OCI_TS_COMMIT__: string | undefined;
-declare const __OCI_TS_ENTRY__: 'plain' | 'snapshot' | undefined;
+declare const __OCI_TS_ENTRY__: 'plain' | 'snapshot' | 'library' | undefined;
 
 /** A command: flags and arguments in, exit status out (undefined means 0). */
 export type Handler = (g: GlobalOptions, p: ParsedArgs, log: Logger) => Promise<number | void>;
 
+/**
+ * The hot build (__OCI_TS_HOT__, scripts/build.js) holds only the commands engines call on every
+ * container after create (state, start, kill, delete, list) and --version: a small bundle whose
+ * load costs little. Everything else is handed to the full bundle (cold.ts). esbuild drops the
+ * branch not taken, and the requires in it, from each bundle.
+ */
+declare const __OCI_TS_HOT__: boolean | undefined;
+// (inline, not through a variable, so that esbuild sees a constant and drops the other branch)
+const HOT = typeof __OCI_TS_HOT__ !== 'undefined' && __OCI_TS_HOT__;
+
 /* eslint-disable @typescript-eslint/no-var-requires */
-const HANDLERS: Record<string, () => Handler> = {
-  create: () => require('./create').command,
-  delete: () => require('./delete').command,
-  features: () => require('./features').command,
-  kill: () => require('./kill').command,
-  list: () => require('./list').command,
-  run: () => require('./run').command,
-  spec: () => require('./spec').command,
-  start: () => require('./start').command,
-  state: () => require('./state').command,
-};
+const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undefined' && __OCI_TS_HOT__
+  ? {
+      delete: () => require('./delete').command,
+      kill: () => require('./kill').command,
+      list: () => require('./list').command,
+      start: () => require('./start').command,
+      state: () => require('./state').command,
+    }
+  : {
+      create: () => require('./create').command,
+      delete: () => require('./delete').command,
+      features: () => require('./features').command,
+      kill: () => require('./kill').command,
+      list: () => require('./list').command,
+      run: () => require('./run').command,
+      spec: () => require('./spec').command,
+      start: () => require('./start').command,
+      state: () => require('./state').command,
+    };
 
 function defaultRoot(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
@@ -72,6 +90,9 @@ function message(e: unknown): string {
 /** Runs one command line (without the node and script words); resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const p = parseArgs(argv);
+  if (HOT && (p.error || p.help || (p.command && !HANDLERS[p.command.name]) || (!p.command && p.globals.version !== true))) {
+    return require('./cold').loadFullBundle().main(argv);
+  }
   let log: Logger | undefined;
   try {
     log = openLogger(globalOptions(p.globals));
@@ -118,7 +139,9 @@ export function runCli(argv: string[]): void {
 
 // Entry points, chosen by scripts/build.js through the __OCI_TS_ENTRY__ define (absent under jest).
 if (typeof __OCI_TS_ENTRY__ !== 'undefined') {
-  if (__OCI_TS_ENTRY__ === 'snapshot') {
+  if (__OCI_TS_ENTRY__ === 'library') {
+    // the full bundle, loaded by the hot one (cold.ts): it runs nothing by itself
+  } else if (__OCI_TS_ENTRY__ === 'snapshot') {
     // Inside a startup snapshot's main function process.argv is [node, ...args]: no script word.
     require('v8').startupSnapshot.setDeserializeMainFunction(() => runCli(process.argv.slice(1)));
   } else {
