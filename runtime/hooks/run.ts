@@ -3,9 +3,7 @@
  * state JSON on stdin, args and env from the config, the timeout in seconds ending in SIGKILL.
  * createContainer and startContainer hooks run inside the container: they are plan steps.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Hook } from '../spec/types';
 import { OciError } from '../errors';
@@ -17,7 +15,7 @@ export class HookError extends OciError {}
  * exits without reading it must not fail with EPIPE (runc ignores that too).
  */
 function stateFile(stateJson: string): number {
-  const file = path.join(os.tmpdir(), `.oci-ts-hook-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const file = path.join((require('os') as typeof import('os')).tmpdir(), `.oci-ts-hook-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
   const w = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
     fs.writeSync(w, stateJson);
@@ -35,6 +33,8 @@ export function runHook(h: Hook, pointer: string, stateJson: string): void {
     const i = e.indexOf('=');
     if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
   }
+  // loaded here, not at the top: start and delete (hot commands) need it only when hooks exist
+  const { spawnSync } = require('child_process') as typeof import('child_process');
   const stdin = stateFile(stateJson);
   let r;
   try {
