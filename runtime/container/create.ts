@@ -73,7 +73,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   const plan = buildPlan(
     spec,
     { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds },
-    hostFacts(rootfs, cgDirs),
+    hostFacts(rootfs, cgDirs, g.root),
   );
   for (const w of plan.warnings) g.warn?.(w);
   const undo = new Undo();

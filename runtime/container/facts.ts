@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { HostFacts } from '../plan/assemble';
-import { native } from '../native';
+import { compileSeccompCached } from '../seccomp-cache';
 
 /** The mount point (from mountinfo text) that contains `p`: the longest matching prefix. */
 export function mountPointOf(mountinfo: string, p: string): string {
@@ -30,7 +30,8 @@ function readTrim(p: string): string {
   }
 }
 
-export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
+/** `stateRoot` is --root: compiled seccomp filters are cached under it. */
+export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: string): HostFacts {
   let lastCap = 40;
   try {
     lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
@@ -52,7 +53,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[]): HostFacts {
       return { name: rel, hostPath: d };
     }),
     grantableCaps: ownBounding() & ((1n << BigInt(lastCap + 1)) - 1n),
-    compileSeccomp: (p) => native().compileSeccomp(p),
+    compileSeccomp: (p) => compileSeccompCached(stateRoot, p),
     lsm: {
       apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
       selinux: fs.existsSync('/sys/fs/selinux/enforce'),

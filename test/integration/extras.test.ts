@@ -60,6 +60,12 @@ describeRoot('extras', () => {
     expect(r.out).toMatch(/Permission denied/);
     expect(r.out).toMatch(/rc=1/);
     expect(r.out).toMatch(/Seccomp:\s+2/);
+    // the compiled filter is cached under --root, and the cached copy works the same
+    const cache = path.join(b.root, '.seccomp-cache');
+    expect(fs.readdirSync(cache).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    const again = runIn(b, 'mkdir /tmp/y 2>&1; echo rc=$?');
+    expect(again.out).toMatch(/Permission denied[\s\S]*rc=1/);
+    expect(fs.readdirSync(cache)).toHaveLength(1);
   });
 
   test('seccomp with a default errno action still runs the program (clone3 gets ENOSYS)', () => {
