@@ -1,4 +1,4 @@
-import * as path from 'path';
+import path = require('path');
 
 /**
  * The checkout (or installed package) root. The bundle build bakes it in as __OCI_TS_ROOT__

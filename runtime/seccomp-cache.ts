@@ -4,9 +4,9 @@
  * profile for every container. Files live under --root/.seccomp-cache (root only), written
  * atomically; the key also covers the addon build, so a new libseccomp recompiles.
  */
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
+import crypto = require('crypto');
+import fs = require('fs');
+import path = require('path');
 import { native } from './native';
 import { addonPath } from './paths';
 import { LoweredProfile } from './plan/seccomp';

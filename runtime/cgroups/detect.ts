@@ -3,7 +3,7 @@
  * per mount, named by its controllers or name=), and the cgroup2 (unified) mount. v1 only, v2 only
  * (/sys/fs/cgroup is cgroup2) or hybrid (both, cgroup2 usually at /sys/fs/cgroup/unified).
  */
-import * as fs from 'fs';
+import fs = require('fs');
 
 export interface Hierarchy {
   /** 'unified' for cgroup2, else the v1 controllers joined by ',' (or the name= value) */

@@ -3,8 +3,8 @@
  * removed at delete. Resource limits are applied by the per-controller modules (a later issue);
  * this file knows only paths, membership and removal.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { CgroupLayout, detectCgroups, parseProcCgroup } from './detect';
 
 /** The absolute directory in each hierarchy for a cgroupsPath (runc's fs driver rules). */
@@ -69,6 +69,25 @@ export function createCgroups(dirs: string[]): CgroupSet {
     throw e;
   }
   return { dirs, created };
+}
+
+/**
+ * Start moving `pid` into the first hierarchy, in libuv's thread pool. The first cgroup v1 migration
+ * of a while waits an RCU grace period (~10 ms, cgroup_threadgroup_rwsem); paid here, in a thread,
+ * while the init starts up, the synchronous addPid() that follows finds the lock already warm.
+ * Failing (the helper exited already) is harmless: addPid() places the real init.
+ */
+export function prewarmMigration(dirs: string[], pid: number): void {
+  if (!dirs.length) return;
+  // One thread-pool request (open here, write there): fs.writeFile would need the event loop to
+  // turn between its steps, and create's main thread is blocked in the protocol meanwhile.
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dirs[0], 'cgroup.procs'), 'w');
+  } catch {
+    return;
+  }
+  fs.write(fd, String(pid), () => fs.close(fd, () => undefined));
 }
 
 export function addPid(dirs: string[], pid: number): void {

@@ -12,7 +12,7 @@
  * applyResources() runs it, enables the v2 controllers in the ancestors' cgroup.subtree_control, then
  * writes. Warnings (ignored fields, device rules not enforced on v2) are returned, not logged.
  */
-import * as path from 'path';
+import path = require('path');
 import { ConfigError } from '../errors';
 import { Resources } from '../spec/types';
 import { CgroupLayout, Hierarchy } from './detect';

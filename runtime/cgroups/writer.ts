@@ -6,8 +6,8 @@
  * Also the typed views of `linux.resources` (runtime-spec 1.3 config-linux.md "Control groups");
  * spec/types.ts keeps them as open records.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { ConfigError, strerror } from '../errors';
 
 export interface Writer {

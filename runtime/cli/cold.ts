@@ -2,15 +2,17 @@
  * The hot bundle's way to every other command: load dist/oci-ts-full.js (all commands) with its
  * V8 code cache, as the loader does for the hot bundle. Only in the built CLI; never under ts-jest.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import * as vm from 'vm';
+import fs = require('fs');
+import path = require('path');
+import vm = require('vm');
+import { trace } from '../trace';
 
 export interface FullBundle {
   main(argv: string[]): Promise<number>;
 }
 
 export function loadFullBundle(): FullBundle {
+  trace('hot bundle: handing over to the full bundle');
   const file = path.join(__dirname, 'oci-ts-full.js');
   const cacheFile = path.join(__dirname, 'oci-ts-full.codecache');
   let cachedData: Buffer | undefined;
@@ -25,5 +27,6 @@ export function loadFullBundle(): FullBundle {
   if (process.env.OCI_TS_WRITE_CODECACHE === '1') process.on('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
   const m = { exports: {} as FullBundle };
   script.runInThisContext().call(m.exports, m.exports, require, m, file, path.dirname(file));
+  trace(`full bundle loaded (code cache ${script.cachedDataRejected ? 'rejected' : cachedData ? 'used' : 'absent'})`);
   return m.exports;
 }

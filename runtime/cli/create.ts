@@ -3,6 +3,7 @@
  * (https://github.com/opencontainers/runc/blob/main/man/runc-create.8.md).
  */
 import type { CreateOptions, GlobalOptions } from '../container/api';
+import { trace } from '../trace';
 import type { Logger } from '../log';
 import type { FlagValues, ParsedArgs } from './parse';
 
@@ -21,6 +22,7 @@ export function createOptions(id: string, f: FlagValues, log: Logger): CreateOpt
 }
 
 export async function command(g: GlobalOptions, p: ParsedArgs, log: Logger): Promise<number> {
+  trace('create command');
   const { create } = require('../container/create') as typeof import('../container/create');
   await create(g, createOptions(p.args[0], p.flags, log));
   return 0;

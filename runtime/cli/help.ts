@@ -9,7 +9,7 @@
  * from the package's node_modules through createRequire, which also works inside the startup
  * snapshot, where the plain `require` knows only built-in modules.
  */
-import * as path from 'path';
+import path = require('path');
 import { packageRoot } from '../paths';
 import { COMMANDS, Command, Flag, GLOBAL_FLAGS } from './options';
 import { normalizeForYargs } from './parse';

@@ -4,8 +4,8 @@
  * Writes DIR/config.json (tab-indented, as runc's json.MarshalIndent(spec, "", "\t")) and refuses
  * to overwrite one with runc's message.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import type { GlobalOptions } from '../container/api';
 import { OciError, describeFsError } from '../errors';
 import type { ParsedArgs } from './parse';

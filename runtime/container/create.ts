@@ -3,8 +3,8 @@
  * fifo. Validation and planning come before the first side effect; every acquisition after that
  * registers its undo, so a failure leaves no state directory, fifo, cgroup or process.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { GlobalOptions, CreateOptions } from './api';
 import { StateError, UsageError } from '../errors';
 import { loadBundle } from '../spec/load';
@@ -15,7 +15,7 @@ import { native, LOCK_EX } from '../native';
 import { procStat } from '../state/status';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
 import { systemdCgroupsPath } from '../cgroups/systemd';
-import { createCgroups, removeCgroups, addPid, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { createCgroups, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { detectCgroups } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
@@ -26,6 +26,7 @@ import { moveNetDevices } from './netdevices';
 import { createRdtGroup, addRdtPid, removeRdtGroup } from './intelrdt';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
+import { trace } from '../trace';
 import { killAndWait } from './signal';
 
 export interface Created {
@@ -59,8 +60,10 @@ function checkConsole(spec: Spec, o: CreateOptions, foreground: boolean): void {
 }
 
 export async function createContainer(g: GlobalOptions, o: CreateOptions, foreground = false): Promise<Created> {
+  trace('create: start');
   checkId(o.id);
   const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
+  trace('config loaded and validated');
   checkConsole(spec, o, foreground);
   for (const w of warnings ?? []) g.warn?.(w);
   const dir = stateDir(g.root, o.id);
@@ -76,6 +79,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     hostFacts(rootfs, cgDirs, g.root),
   );
   for (const w of plan.warnings) g.warn?.(w);
+  trace('planned');
   const undo = new Undo();
   try {
     fs.mkdirSync(g.root, { recursive: true, mode: 0o700 });
@@ -91,7 +95,9 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     undo.push('unlock', () => fs.closeSync(lockFd));
     native().flock(lockFd, LOCK_EX);
     native().mkfifo(fifoPath(g.root, o.id), 0o622);
+    trace('state directory');
     const cg = createCgroups(cgDirs);
+    trace('cgroups made');
     undo.push('remove cgroups', () => removeCgroups(cg.created, cg.dirs));
     const now = new Date();
     const saved: SavedState = {
@@ -112,10 +118,13 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     // A first state.json while creating: if this process is killed now, `delete --force` still
     // knows the cgroups to remove (status: creating while we live, stopped once we are gone).
     writeState(g.root, saved, false);
+    trace('first state.json');
     for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
+    trace('resources applied');
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
+      onSpawn: (stage0) => prewarmMigration(cg.dirs, stage0),
       onPid: (pid) => {
         saved.pid = pid;
         undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
@@ -131,12 +140,14 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         return [creating, JSON.stringify(publicState(saved, 'created', pid))];
       },
     }, undo);
+    trace('init ready');
     saved.startTime = launched.startTime;
     delete saved.creator;
     writeState(g.root, saved);
     if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
     undo.commit();
     fs.closeSync(lockFd);
+    trace('created');
     return { saved, launched };
   } catch (e) {
     const failed = await undo.run();

@@ -3,7 +3,7 @@
  * §1.4.5): a created container is killed and removed without --force, since containerd relies on
  * it. A running one needs --force. --force on a missing container succeeds.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { GlobalOptions } from './api';
 import { StateError } from '../errors';
 import { readState, withLock, stateDir, SavedState } from '../state/store';

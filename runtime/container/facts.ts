@@ -1,6 +1,6 @@
 /** What the planner needs to know about the host, gathered once per create (the only I/O of planning). */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { HostFacts } from '../plan/assemble';
 import { compileSeccompCached } from '../seccomp-cache';
 
@@ -46,7 +46,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: strin
         return undefined;
       }
     },
-    rootfsParentMount: mountPointOf(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.realpathSync(rootfs)),
+    rootfsParentMount: mountPointOf(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.realpathSync.native(rootfs)),
     cgroupBinds: cgroupDirs.map((d) => {
       // /sys/fs/cgroup/memory/oci-ts/x → "memory"
       const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];

@@ -3,8 +3,8 @@
  * placed in it before it forks. Without a mounted resctrl filesystem (no RDT hardware or kernel
  * support) create fails and says so, rather than ignoring the field.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { ConfigError, describeFsError } from '../errors';
 import { Linux } from '../spec/types';
 

@@ -4,7 +4,7 @@
  * create path; the init gets stdio, the preserved fds at
  * 3..3+N-1 and the sync socket just above them, nothing else.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { native } from '../native';
 import { initBinary } from '../paths';
 import { LaunchPlan, SyncTag, FileRef, Op } from '../plan/types';
@@ -12,10 +12,13 @@ import { encodePlan, encodeContinue, decodeMessage, Msg } from '../protocol/wire
 import { OciError, StepError, ConfigError, describeFsError } from '../errors';
 import { procStat } from '../state/status';
 import { Undo } from './undo';
+import { trace } from '../trace';
 
 const O_PATH = 0o10000000;
 
 export interface LaunchHooks {
+  /** the helper (stage 0) exists: may start slow work that overlaps its start-up */
+  onSpawn?(stage0: number): void;
   /**
    * The container init's pid is known: place it in the cgroups. The init meanwhile sets up its
    * mounts (so the slow cgroup v1 migration overlaps with them); it forks nothing, and unshares
@@ -133,6 +136,8 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
     let initPid = 0;
     const result: Partial<Launched> = {};
     try {
+      trace('helper spawned');
+      hooks.onSpawn?.(stage0);
       native().send(parentSock, encodePlan(plan), fds);
       for (;;) {
         const r = native().recv(parentSock, -1);
@@ -147,15 +152,18 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
         if (m.type === Msg.ERROR) throw stepError(plan, m);
         if (m.type === Msg.PID) {
           initPid = m.pid;
+          trace('init forked');
           reap(); // stage 0 exits right after reporting the pid
           const st = procStat(initPid);
           result.pid = initPid;
           result.startTime = st?.startTime ?? '';
           hooks.onPid(initPid);
+          trace('init placed in cgroups');
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.IDMAP) {
           writeIdMaps(stage0, plan);
           native().send(parentSock, encodeContinue());
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
+          trace('rootfs mounted');
           native().send(parentSock, encodeContinue(hooks.onPrestart(initPid)));
         } else if (m.type === Msg.FD && m.name === 'seccomp') {
           try {

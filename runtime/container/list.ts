@@ -1,6 +1,6 @@
 /** list (runc list): every container under --root with its derived status. */
-import * as fs from 'fs';
-import * as os from 'os';
+import fs = require('fs');
+import os = require('os');
 import { GlobalOptions } from './api';
 import { State } from '../spec/types';
 import { readState } from '../state/store';

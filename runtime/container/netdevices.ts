@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import fs = require('fs');
 import { Spec } from '../spec/types';
 import { ConfigError } from '../errors';
 import { native } from '../native';

@@ -4,7 +4,7 @@
  * (128+n for a signal); the container is deleted afterwards unless --keep. --detach returns once
  * the program runs.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { GlobalOptions, RunOptions } from './api';
 import { native } from '../native';
 import { createContainer } from './create';

@@ -1,5 +1,5 @@
 /** Signalling a container's processes without racing pid reuse. */
-import * as fs from 'fs';
+import fs = require('fs');
 import { native } from '../native';
 import { procStat } from '../state/status';
 

@@ -2,7 +2,7 @@
  * start (runtime.md "start", runc start): open the exec fifo the waiting init blocks on, read its
  * byte (the init then execs the user's program), remove the fifo, run poststart hooks.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { GlobalOptions } from './api';
 import { StateError, OciError } from '../errors';
 import { readState, withLock, fifoPath, SavedState } from '../state/store';

@@ -3,8 +3,8 @@
  * state JSON on stdin, args and env from the config, the timeout in seconds ending in SIGKILL.
  * createContainer and startContainer hooks run inside the container: they are plan steps.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { Hook } from '../spec/types';
 import { OciError } from '../errors';
 

@@ -11,7 +11,7 @@
  * with the engine and other runtime calls), and written with one write(2) per line. Without --log,
  * lines go to stderr. Writes are synchronous on raw fds: never process.stderr (see cli/output.ts).
  */
-import * as fs from 'fs';
+import fs = require('fs');
 
 export type Level = 'debug' | 'info' | 'warning' | 'error' | 'fatal';
 

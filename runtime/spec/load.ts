@@ -6,8 +6,8 @@
  * Problems with the files themselves (bundle or config.json missing, JSON syntax) throw a plain OciError
  * with runc's wording; a wrong field throws ConfigError(pointer, detail).
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { ConfigError, OciError, describeFsError } from '../errors';
 import { checkSemantics } from './semantic';
 import type { Spec } from './types';

@@ -3,7 +3,7 @@
  * /proc/PID/stat exists, is not a zombie, and has the start time recorded at create (a recycled
  * pid has another); alive with exec.fifo present = created; alive and frozen = paused.
  */
-import * as fs from 'fs';
+import fs = require('fs');
 import { SavedState, fifoPath } from './store';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';

@@ -2,8 +2,8 @@
  * The state directory: <root>/<id>/ holding state.json (written atomically: temp file, fsync,
  * rename) and exec.fifo. Commands that change a container hold an flock on the directory.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import fs = require('fs');
+import path = require('path');
 import { StateError, UsageError } from '../errors';
 import { native, LOCK_EX, LOCK_UN } from '../native';
 import { Spec } from '../spec/types';

@@ -2,9 +2,9 @@
  * Foreground run with terminal:true and no --console-socket: the runtime copies between its own
  * stdio and the pty master, as runc does, with the local terminal in raw mode meanwhile.
  */
-import * as fs from 'fs';
-import * as tty from 'tty';
-import * as net from 'net';
+import fs = require('fs');
+import tty = require('tty');
+import net = require('net');
 import { Readable } from 'stream';
 
 /** A readable for an fd of any kind, that can be destroyed without a read left pending in a thread. */
