@@ -58,7 +58,7 @@ export function makeBundle(args: string[] = ['true'], edit?: (c: any) => void): 
  * Run a command with stdout/stderr in files, not pipes: a container inherits the runtime's stdio
  * (as engines expect), so a pipe would stay open as long as the container runs.
  */
-export function run(argv: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> {
+export function run(argv: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number; fds?: number[] } = {}): SpawnSyncReturns<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-out-'));
   const out = fs.openSync(path.join(dir, 'out'), 'w+');
   const err = fs.openSync(path.join(dir, 'err'), 'w+');
@@ -69,7 +69,8 @@ export function run(argv: string[], opts: { input?: string; cwd?: string; env?: 
       cwd: opts.cwd,
       env: opts.env,
       input: opts.input,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err],
+      // fds[i] becomes descriptor 3+i of the command
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.fds ?? [])],
     });
     if (r.error) throw r.error;
     r.stdout = fs.readFileSync(path.join(dir, 'out'), 'utf8');

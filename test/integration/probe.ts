@@ -2,11 +2,11 @@
  * Probing helpers for the spec-area integration tests (namespaces, mounts, devices, process):
  * run a container whose busybox command prints what it sees, and parse that output.
  */
-import { spawnSync, SpawnSyncReturns } from 'child_process';
+import { SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Bundle, OCI_TS, oci, uniqueId, leftovers } from './helpers';
+import { Bundle, OCI_TS, oci, run, uniqueId, leftovers } from './helpers';
 
 /**
  * `oci-ts run` of the bundle; returns stdout/stderr/status. The tests look at what the container
@@ -35,26 +35,7 @@ export function sh(script: string): string[] {
  * runtime process (as an engine passing --preserve-fds would do, or leaking them).
  */
 export function ociWithFds(b: Bundle, args: string[], fds: number[], env?: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-out-'));
-  const out = fs.openSync(path.join(dir, 'out'), 'w+');
-  const err = fs.openSync(path.join(dir, 'err'), 'w+');
-  try {
-    const r = spawnSync(OCI_TS, ['--root', b.root, ...args], {
-      encoding: 'utf8',
-      timeout: 20000,
-      cwd: b.dir,
-      env,
-      stdio: ['ignore', out, err, ...fds],
-    });
-    if (r.error) throw r.error;
-    r.stdout = fs.readFileSync(path.join(dir, 'out'), 'utf8');
-    r.stderr = fs.readFileSync(path.join(dir, 'err'), 'utf8');
-    return r;
-  } finally {
-    fs.closeSync(out);
-    fs.closeSync(err);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return run([OCI_TS, '--root', b.root, ...args], { cwd: b.dir, env, fds });
 }
 
 export interface MountInfo {
