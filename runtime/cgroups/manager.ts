@@ -5,7 +5,8 @@
  */
 import fs = require('fs');
 import path = require('path');
-import { CgroupLayout, detectCgroups, parseProcCgroup } from './detect';
+import { CgroupLayout, parseProcCgroup } from './detect';
+import { sleepSync } from '../sleep';
 
 /** The absolute directory in each hierarchy for a cgroupsPath (runc's fs driver rules). */
 export function cgroupDirs(layout: CgroupLayout, cgroupsPath: string, ownCgroups: Map<string, string>): string[] {
@@ -55,9 +56,9 @@ function mkdirTracked(dir: string, created: string[], attempts = 3): void {
 }
 
 /** The directories a cgroupsPath names on this host (no side effect). */
-export function resolveCgroupDirs(cgroupsPath: string): string[] {
+export function resolveCgroupDirs(layout: CgroupLayout, cgroupsPath: string): string[] {
   const own = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
-  return cgroupDirs(detectCgroups(), cgroupsPath, own);
+  return cgroupDirs(layout, cgroupsPath, own);
 }
 
 export function createCgroups(dirs: string[]): CgroupSet {
@@ -107,9 +108,6 @@ export function cgroupPids(dirs: string[]): number[] {
   return [...pids];
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /**
  * Remove what create made, deepest first. The container's own directories (`leaves`) are retried
@@ -127,7 +125,7 @@ export function removeCgroups(created: string[], leaves: string[] = created): vo
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || (!isLeaf && (code === 'EBUSY' || code === 'ENOTEMPTY'))) break;
         if (code !== 'EBUSY' || i >= 200) throw e;
-        sleep(5);
+        sleepSync(5);
       }
     }
   }

@@ -16,7 +16,7 @@ import { procStat } from '../state/status';
 import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
 import { systemdCgroupsPath } from '../cgroups/systemd';
 import { createCgroups, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
-import { detectCgroups } from '../cgroups/detect';
+import { parseCgroupMounts } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
 import { hostFacts } from './facts';
@@ -71,12 +71,15 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   if (g.systemdCgroup && fs.existsSync('/run/systemd/system')) {
     g.warn?.('--systemd-cgroup: the cgroup is laid out as systemd names it, but no transient unit is registered with systemd (oci-ts manages the directories itself)');
   }
-  const cgDirs = resolveCgroupDirs(cgroupsPath);
+  // one read of mountinfo serves the cgroup layout and the rootfs's parent mount
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const layout = parseCgroupMounts(mountinfo);
+  const cgDirs = resolveCgroupDirs(layout, cgroupsPath);
   const preserveFds = o.preserveFds + socketActivation(spec);
   const plan = buildPlan(
     spec,
     { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds },
-    hostFacts(rootfs, cgDirs, g.root),
+    hostFacts(rootfs, cgDirs, g.root, mountinfo),
   );
   for (const w of plan.warnings) g.warn?.(w);
   trace('planned');
@@ -119,7 +122,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     // knows the cgroups to remove (status: creating while we live, stopped once we are gone).
     writeState(g.root, saved, false);
     trace('first state.json');
-    for (const w of applyResources(detectCgroups(), cg.dirs, spec.linux?.resources)) g.warn?.(w);
+    for (const w of applyResources(layout, cg.dirs, spec.linux?.resources)) g.warn?.(w);
     trace('resources applied');
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));

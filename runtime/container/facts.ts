@@ -30,8 +30,8 @@ function readTrim(p: string): string {
   }
 }
 
-/** `stateRoot` is --root: compiled seccomp filters are cached under it. */
-export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: string): HostFacts {
+/** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
+export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
   let lastCap = 40;
   try {
     lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
@@ -46,7 +46,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: strin
         return undefined;
       }
     },
-    rootfsParentMount: mountPointOf(fs.readFileSync('/proc/self/mountinfo', 'utf8'), fs.realpathSync.native(rootfs)),
+    rootfsParentMount: mountPointOf(mountinfo, fs.realpathSync.native(rootfs)),
     cgroupBinds: cgroupDirs.map((d) => {
       // /sys/fs/cgroup/memory/oci-ts/x → "memory"
       const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];

@@ -13,6 +13,7 @@ import { OciError, StepError, ConfigError, describeFsError } from '../errors';
 import { procStat } from '../state/status';
 import { Undo } from './undo';
 import { trace } from '../trace';
+import { sleepSync } from '../sleep';
 
 const O_PATH = 0o10000000;
 
@@ -38,9 +39,6 @@ export interface Launched {
   ptyMaster?: number;
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /**
  * A user namespace with the given maps, for an idmapped mount: oci-ts-init --userns-holder
@@ -65,7 +63,7 @@ function makeUserns(maps: { uid: string; gid: string }): number {
       }
       if (ns !== own) break;
       if (i > 2000) throw new OciError('the user namespace for an idmapped mount was not created');
-      sleep(1);
+      sleepSync(1);
     }
     fs.writeFileSync(`/proc/${pid}/uid_map`, maps.uid);
     fs.writeFileSync(`/proc/${pid}/gid_map`, maps.gid);

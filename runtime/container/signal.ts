@@ -2,10 +2,8 @@
 import fs = require('fs');
 import { native } from '../native';
 import { procStat } from '../state/status';
+import { sleepSync } from '../sleep';
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /**
  * Send `signal` to the process that has this pid AND this start time. The pidfd pins the process:
@@ -48,5 +46,5 @@ export function killAndWait(pids: number[], timeoutMs = 10000): void {
     }
   }
   const deadline = Date.now() + timeoutMs;
-  while (pids.some((p) => !isGone(p)) && Date.now() < deadline) sleep(2);
+  while (pids.some((p) => !isGone(p)) && Date.now() < deadline) sleepSync(2);
 }

@@ -9,10 +9,8 @@ import { readState, withLock, fifoPath, SavedState } from '../state/store';
 import { deriveStatus, initAlive } from '../state/status';
 import { runHooksWarn } from '../hooks/run';
 import { publicState } from '../state/public';
+import { sleepSync } from '../sleep';
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /** Release the init: returns once it has taken the byte, i.e. is about to exec. */
 export function releaseInit(root: string, s: SavedState): void {
@@ -34,7 +32,7 @@ export function releaseInit(root: string, s: SavedState): void {
         if (readByte()) break;
         throw new OciError(`container ${s.id}: the init exited before start`);
       }
-      sleep(i < 50 ? 0 : 1);
+      sleepSync(i < 50 ? 0 : 1);
     }
   } finally {
     fs.closeSync(fd);

@@ -11,17 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Bundle, leftovers, OCI_TS } from './helpers';
 
-export function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-export function waitFor(cond: () => boolean, ms = 5000): void {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    sleep(10);
-  }
-}
+export { sleepMs as sleep, waitFor } from './probe';
 
 function readOr(p: string, dflt = ''): string {
   try {

@@ -1,14 +1,8 @@
 /** The OCI lifecycle through bin/oci-ts: create, start, state, kill, delete, run, list (issue 2). */
 import * as fs from 'fs';
+import { sleepMs, waitFor } from './probe';
 import { describeRoot, makeBundle, oci, ociOk, ociAsync, cleanup, uniqueId, Bundle, leftovers, OCI_TS as OCI_TS_BIN } from './helpers';
 
-function waitFor(cond: () => boolean, ms = 5000): void {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  }
-}
 
 describeRoot('lifecycle', () => {
   let b: Bundle;
@@ -113,7 +107,7 @@ describeRoot('lifecycle', () => {
     const id = uniqueId('fwd');
     const r = ociAsync(b, ['run', id]);
     waitFor(() => fs.existsSync(`${b.root}/${id}/state.json`) && JSON.parse(ociOk(b, ['state', id])).status === 'running');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // let the trap be set
+    sleepMs(200); // let the trap be set
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(42);
   });

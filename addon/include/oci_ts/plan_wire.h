@@ -94,7 +94,6 @@ enum oci_op {
   OP_SCHED_AFFINITY = 48, /* mask:str(bytes) — sched_setaffinity */
   OP_CAPBSET = 44,       /* keep:int(bitmask) — drop every other capability from the bounding set */
   OP_AMBIENT = 45,       /* mask:int — raise these ambient capabilities (after OP_CAPS) */
-  OP_SYNC_TAG_DUMMY = 99
 };
 
 enum oci_sync_tag {
