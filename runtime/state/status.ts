@@ -27,17 +27,18 @@ export function initAlive(s: SavedState): boolean {
   return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === s.startTime;
 }
 
+/** The v1 freezer when there is one (one read on the hot `state` path), else cgroup v2's events. */
 export function isFrozen(s: SavedState): boolean {
-  for (const dir of s.cgroupPaths) {
+  const v1 = s.cgroupPaths.find((d) => d.includes('/freezer/'));
+  const read = (f: string): string => {
     try {
-      if (dir.includes('/freezer/')) return fs.readFileSync(`${dir}/freezer.state`, 'utf8').trim() === 'FROZEN';
-      const ev = fs.readFileSync(`${dir}/cgroup.events`, 'utf8');
-      if (/^frozen 1$/m.test(ev)) return true;
+      return fs.readFileSync(f, 'utf8');
     } catch {
-      /* no freezer in this hierarchy */
+      return ''; // no such controller file in this hierarchy
     }
-  }
-  return false;
+  };
+  if (v1) return read(`${v1}/freezer.state`).trim() === 'FROZEN';
+  return s.cgroupPaths.some((d) => /^frozen 1$/m.test(read(`${d}/cgroup.events`)));
 }
 
 export function deriveStatus(root: string, s: SavedState): Status {
