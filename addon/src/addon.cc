@@ -12,12 +12,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #include <vector>
 
@@ -251,6 +253,66 @@ static Napi::Value WaitPid(const Napi::CallbackInfo &info) {
   return p;
 }
 
+/* winsize(fd) -> {rows, cols} | null (not a terminal); setWinsize(fd, rows, cols): TIOCGWINSZ/TIOCSWINSZ. */
+static Napi::Value Winsize(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CHECK_ARGS(1);
+  struct winsize ws = {};
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCGWINSZ, &ws) < 0) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rows", Napi::Number::New(env, ws.ws_row));
+  o.Set("cols", Napi::Number::New(env, ws.ws_col));
+  return o;
+}
+
+static Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CHECK_ARGS(3);
+  struct winsize ws = {};
+  ws.ws_row = info[1].As<Napi::Number>().Uint32Value();
+  ws.ws_col = info[2].As<Napi::Number>().Uint32Value();
+  if (ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws) < 0) return throw_errno(env, "ioctl(TIOCSWINSZ)", errno);
+  return env.Undefined();
+}
+
+/*
+ * readFileInRoot(root, path, maxBytes) -> Buffer | null (no such file): a regular file of a
+ * container read from the host, `path` resolved with RESOLVE_IN_ROOT under the directory `root`
+ * (e.g. /proc/PID/root), so a symlink in the image cannot point the read at a host file.
+ */
+static Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CHECK_ARGS(3);
+  std::string root = info[0].As<Napi::String>();
+  std::string rel = info[1].As<Napi::String>();
+  size_t max = info[2].As<Napi::Number>().Uint32Value();
+  int rfd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0) return throw_errno(env, "open", errno);
+  struct open_how how = {};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do fd = syscall(SYS_openat2, rfd, rel.c_str(), &how, sizeof how); while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  int e = errno;
+  close(rfd);
+  if (fd < 0) return e == ENOENT || e == ENOTDIR ? env.Null() : throw_errno(env, "openat2", e);
+  struct stat st;
+  if (fstat((int)fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close((int)fd);
+    return throw_errno(env, "read", EINVAL);
+  }
+  std::vector<char> buf(max);
+  size_t n = 0;
+  while (n < max) {
+    ssize_t r = read((int)fd, buf.data() + n, max - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += r;
+  }
+  close((int)fd);
+  return Napi::Buffer<char>::Copy(env, buf.data(), n);
+}
+
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
 Napi::Value MoveNetDevice(const Napi::CallbackInfo &info);
 Napi::Value SpawnInit(const Napi::CallbackInfo &info);
@@ -270,6 +332,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("moveNetDevice", Napi::Function::New(env, MoveNetDevice));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("reapChild", Napi::Function::New(env, ReapChild));
+  exports.Set("winsize", Napi::Function::New(env, Winsize));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
   return exports;
 }
 

@@ -45,6 +45,7 @@ const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undef
   : {
       create: () => require('./create').command,
       delete: () => require('./delete').command,
+      exec: () => require('./exec').command,
       features: () => require('./features').command,
       kill: () => require('./kill').command,
       list: () => require('./list').command,
@@ -122,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     if (log && log.toFile) log.error(msg);
     if (log && !(e instanceof OciError) && e instanceof Error && e.stack) log.debug(e.stack);
     try { writeAll(2, msg + '\n'); } catch { /* nowhere left to report */ }
-    return 1;
+    return e instanceof OciError && e.exitCode !== undefined ? e.exitCode : 1;
   }
 }
 

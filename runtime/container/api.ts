@@ -29,3 +29,29 @@ export interface RunOptions extends CreateOptions {
   detach: boolean;
   keep: boolean;
 }
+
+export interface ExecOptions {
+  id: string;
+  /** --process: a runtime-spec process object; the process flags below are then not used */
+  processFile?: string;
+  /** the command and its arguments (after the id) */
+  args: string[];
+  tty: boolean;
+  consoleSocket?: string;
+  cwd?: string;
+  env: string[];
+  /** UID[:GID], or names from the container's /etc/passwd and /etc/group */
+  user?: string;
+  additionalGids: string[];
+  caps: string[];
+  noNewPrivs: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  /** [CONTROLLER[,CONTROLLER...]:]PATH, a sub-cgroup of the container's */
+  cgroups: string[];
+  ignorePaused: boolean;
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  pidfdSocket?: string;
+}

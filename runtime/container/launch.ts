@@ -9,7 +9,7 @@ import { native } from '../native';
 import { initBinary } from '../paths';
 import { LaunchPlan, SyncTag, FileRef, Op } from '../plan/types';
 import { encodePlan, encodeContinue, decodeMessage, Msg } from '../protocol/wire';
-import { OciError, StepError, ConfigError, describeFsError } from '../errors';
+import { OciError, StepError, ConfigError, StateError, describeFsError, strerror } from '../errors';
 import { procStat } from '../state/status';
 import { Undo } from './undo';
 import { trace } from '../trace';
@@ -74,13 +74,35 @@ function makeUserns(maps: { uid: string; gid: string }): number {
   }
 }
 
+/**
+ * A pidfd of /proc/PID, proven to name the process started at `startTime`: the check comes after
+ * the open, so a pid recycled in between is caught (the fd would name the newcomer).
+ */
+function openPidfd(f: FileRef): number {
+  const pid = Number(f.path.slice('/proc/'.length));
+  let fd: number;
+  try {
+    fd = native().pidfdOpen(pid);
+  } catch {
+    throw new StateError('container not running');
+  }
+  const st = procStat(pid);
+  if (!st || st.state === 'Z' || st.state === 'X' || st.startTime !== f.startTime) {
+    fs.closeSync(fd);
+    throw new StateError('container not running');
+  }
+  return fd;
+}
+
 function openFile(f: FileRef): number {
   try {
     if (f.kind === 'userns') return makeUserns(f.maps!);
     if (f.kind === 'ns') return fs.openSync(f.path, fs.constants.O_RDONLY);
     if (f.kind === 'dir') return fs.openSync(f.path, O_PATH | fs.constants.O_DIRECTORY);
+    if (f.kind === 'pidfd') return openPidfd(f);
     return native().connectUnix(f.path);
   } catch (e) {
+    if (e instanceof OciError) throw e;
     if (f.kind === 'socket') throw new OciError(`--console-socket ${f.path}: ${describeFsError(e)}`);
     if (f.pointer) throw new ConfigError(f.pointer, describeFsError(e));
     throw e;
@@ -93,14 +115,22 @@ function stepError(plan: LaunchPlan, m: { step: number; errno: number; syscall: 
   if (!s) return new StepError('', 'init', m.syscall, m.errno, m.detail);
   // program lookups and hooks report a complete sentence
   if (m.syscall === 'exec' || m.syscall === 'hook') return new OciError(`${s.pointer}: ${m.detail}`);
-  if (s.op === Op.SETNS && m.errno === 22) {
+  if (s.op === Op.EXEC && m.detail) return new OciError(`${s.pointer}: ${m.detail}: ${strerror(m.errno)}`);
+  if (s.op === Op.SETNS && m.errno === 22 && plan.files[(s.args[0] as { file: number }).file].kind === 'ns') {
     const f = plan.files[(s.args[0] as { file: number }).file];
     return new ConfigError(s.pointer, `${f.path} is not a ${s.what.replace('setns ', '')} namespace`);
   }
   return new StepError(s.pointer, s.what, m.syscall, m.errno, m.detail);
 }
 
-export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks, undo: Undo): Launched {
+/**
+ * `exec`: the socket closes when the process execs (it is close-on-exec), and a short program may
+ * have exited by the time we look, so a close without an error report means started. For create,
+ * the init closes it and must still be waiting on the exec fifo.
+ */
+export type LaunchMode = 'create' | 'exec';
+
+export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks, undo: Undo, mode: LaunchMode = 'create'): Launched {
   const init = initBinary();
   if (!fs.existsSync(init)) throw new OciError(`${init} is missing: run the build (npm run build)`);
   const fds: number[] = [];
@@ -143,6 +173,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           // The init closes the socket when it is set up and blocks on the exec fifo (plan_wire.h);
           // a closed socket with no live init means it died without reporting.
           const st = initPid ? procStat(initPid) : undefined;
+          if (mode === 'exec' && initPid) return result as Launched;
           if (st && st.state !== 'Z' && st.startTime === result.startTime) return result as Launched;
           throw new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
         }

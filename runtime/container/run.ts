@@ -6,23 +6,17 @@
  */
 import fs = require('fs');
 import { GlobalOptions, RunOptions } from './api';
-import { native } from '../native';
 import { createContainer } from './create';
 import { releaseInit } from './start';
 import { destroy } from './delete';
 import { runHooksWarn } from '../hooks/run';
 import { publicState } from '../state/public';
-import { signalProcess } from './signal';
 import { readState } from '../state/store';
-import { proxyTerminal } from '../terminal/proxy';
-import { constants as osConstants } from 'os';
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+import { foreground, waitChild } from './foreground';
 
 export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   const { saved, launched } = await createContainer(g, o, !o.detach);
-  let status: { code: number | null; signal: number | null } | undefined;
-  const exited = o.detach ? undefined : native().waitPid(launched.pid);
+  const exited = o.detach ? undefined : waitChild(launched.pid);
   try {
     releaseInit(g.root, saved);
     for (const w of runHooksWarn(saved.spec.hooks?.poststart, 'poststart', JSON.stringify(publicState(saved, 'running')))) g.warn?.(w);
@@ -30,16 +24,7 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
       if (launched.ptyMaster !== undefined) fs.closeSync(launched.ptyMaster);
       return 0;
     }
-    const handlers = FORWARDED.map((sig) => {
-      const h = () => signalProcess(launched.pid, launched.startTime, osConstants.signals[sig]);
-      process.on(sig, h);
-      return [sig, h] as const;
-    });
-    const stopProxy = launched.ptyMaster !== undefined ? proxyTerminal(launched.ptyMaster) : undefined;
-    status = await exited;
-    for (const [sig, h] of handlers) process.removeListener(sig, h);
-    if (stopProxy) await stopProxy();
-    return status.code ?? 128 + (status.signal ?? 0);
+    return await foreground(launched.pid, launched.startTime, exited, launched.ptyMaster);
   } finally {
     // Foreground (or a failed start): the container goes with the run, unless --keep.
     if (exited && !o.keep) {

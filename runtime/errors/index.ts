@@ -6,6 +6,8 @@
  * (engine-contract §1.3): "does not exist", "container not running", "already exists"...
  */
 export class OciError extends Error {
+  /** the CLI's exit status for this failure (1 unless set: foreground exec uses 255, as runc) */
+  exitCode?: number;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

@@ -28,6 +28,11 @@ export interface Native {
   spawnInit(path: string, argv: string[], fds: number[]): number;
   /** waitpid for a child spawned with spawnInit; returns its exit status (128+n for a signal) */
   reapChild(pid: number): number;
+  /** TIOCGWINSZ: null when fd is not a terminal */
+  winsize(fd: number): { rows: number; cols: number } | null;
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** a regular file resolved with RESOLVE_IN_ROOT under `root` (at most maxBytes); null if there is none */
+  readFileInRoot(root: string, path: string, maxBytes: number): Buffer | null;
 }
 
 export const LOCK_EX = 2;

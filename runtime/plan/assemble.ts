@@ -10,11 +10,11 @@
  *            oom_score_adj, rlimits, identity and capabilities, cwd  (process.ts)
  *            program lookup, no_new_privs, exec fifo, startContainer hooks, execve
  */
-import { Spec, Hook } from '../spec/types';
+import { Spec, Hook, Process, Linux } from '../spec/types';
 import { lowerSeccomp, LoweredProfile } from './seccomp';
 import { ungrantable } from './capabilities';
-import { LaunchPlan, Op, Step, SyncTag, step } from './types';
-import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP } from './namespaces';
+import { LaunchPlan, Op, Step, SyncTag, FileRef, step } from './types';
+import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP, CLONE_NEWUSER } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
 import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
@@ -68,14 +68,7 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   else if (opts.noPivot) s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));
   else s.push(step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
   if (mountNs) s.push(...afterPivotSteps(spec));
-  if (proc.terminal) {
-    let sock = -1;
-    if (opts.consoleSocket) {
-      plan.files.push({ path: opts.consoleSocket, kind: 'socket', pointer: '' });
-      sock = plan.files.length - 1;
-    }
-    s.push(step(Op.CONSOLE, [sock < 0 ? -1 : { file: sock }, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid], '/process/terminal', 'set up the console'));
-  }
+  if (proc.terminal) s.push(consoleStep(proc, opts.consoleSocket, plan.files));
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     s.push(step(Op.WRITE_FILE, [`/proc/sys/${key.replace(/\./g, '/')}`, value], `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, `sysctl ${key}`));
   }
@@ -83,30 +76,96 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (spec.root?.readonly) s.push(step(Op.REMOUNT_RO, ['/'], '/root/readonly', 'remount / read-only'));
   if (spec.hostname !== undefined && spec.hostname !== '') s.push(step(Op.SETHOSTNAME, [spec.hostname], '/hostname', 'sethostname'));
   if (spec.domainname !== undefined && spec.domainname !== '') s.push(step(Op.SETDOMAINNAME, [spec.domainname], '/domainname', 'setdomainname'));
-  let seccomp: Step | undefined;
-  if (spec.linux?.seccomp) {
-    const { profile, flags } = lowerSeccomp(spec.linux.seccomp);
-    const { bpf, unknown } = facts.compileSeccomp(profile);
-    if (unknown.length) plan.warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
-    seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
-  }
-  s.push(...privilegedProcessSteps(proc));
-  s.push(...schedulingSteps(proc, spec.linux));
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
-  if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
-  s.push(...identitySteps(proc, facts.grantableCaps));
-  const missing = ungrantable(proc.capabilities, facts.grantableCaps);
-  // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
-  if (missing.length) plan.warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);
-  const ambient = unraisableAmbient(proc);
-  if (ambient.length) plan.warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
-  s.push(lookupStep(proc));
-  s.push(...lsmSteps(proc, facts.lsm, plan.warnings));
-  if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));
-  if (seccomp && proc.noNewPrivileges) s.push(seccomp);
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings));
   plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
   s.push(step(Op.WAIT_START, [{ file: plan.files.length - 1 }, 'exec.fifo'], '', 'wait for start'));
   s.push(...hookSteps(spec.hooks?.startContainer, 'startContainer', STATE_CREATED));
   s.push(execStep(proc, opts.preserveFds));
   return plan;
+}
+
+/** The pty: its master goes to the console socket, or to the parent (-1) that proxies it. */
+function consoleStep(proc: Process, consoleSocket: string | undefined, files: FileRef[]): Step {
+  let sock = -1;
+  if (consoleSocket) {
+    files.push({ path: consoleSocket, kind: 'socket', pointer: '' });
+    sock = files.length - 1;
+  }
+  return step(Op.CONSOLE, [sock < 0 ? -1 : { file: sock }, proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user.uid], '/process/terminal', 'set up the console');
+}
+
+/** What the process steps need of the host. */
+export type ProcessFacts = Pick<HostFacts, 'grantableCaps' | 'lsm' | 'compileSeccomp'>;
+
+export interface ExecPlanOptions {
+  /** the container's init: a pidfd of it names the namespaces to join */
+  initPid: number;
+  initStartTime: string;
+  /** CLONE_NEW* flags of the namespaces the container has and this process is not in */
+  joinFlags: number;
+  rootfs: string;
+  consoleSocket?: string;
+  preserveFds: number;
+}
+
+/**
+ * exec: a new process in a running container. Stage 0 joins the container's namespaces with one
+ * setns(pidfd of the init): the kernel enters the user namespace first and the rest with the
+ * capabilities it gives, all or nothing. The parent has put stage 0 in the container's cgroups
+ * before sending this plan, so the fork (needed: pid and time namespaces apply to children only)
+ * is born there. The forked process is in the container's root from setns(mount) on (the mount
+ * namespace's root is the container's rootfs after pivot_root); then the console and the same
+ * process steps as the container's own process, and EXEC: no code of the image runs before.
+ */
+export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, facts: ProcessFacts): LaunchPlan {
+  const plan: LaunchPlan = { version: 1, steps: [], files: [], warnings: [] };
+  const s = plan.steps;
+  if (proc.execCPUAffinity?.initial) {
+    s.push(step(Op.SCHED_AFFINITY, [listToMask(proc.execCPUAffinity.initial, '/process/execCPUAffinity/initial')], '/process/execCPUAffinity/initial', 'sched_setaffinity'));
+  }
+  if (opts.joinFlags) {
+    plan.files.push({ path: `/proc/${opts.initPid}`, kind: 'pidfd', startTime: opts.initStartTime, pointer: '/linux/namespaces' });
+    const pidfd = plan.files.length - 1;
+    s.push(step(Op.SETNS, [{ file: pidfd }, opts.joinFlags], '/linux/namespaces', 'setns (the container\'s namespaces)'));
+    s.push(step(Op.CLOSE_FD, [{ file: pidfd }], '', 'close the pidfd'));
+    if (opts.joinFlags & CLONE_NEWUSER) s.push(step(Op.SETID, [0, 0], '/linux/namespaces', 'become root in the container\'s user namespace'));
+  }
+  s.push(step(Op.FORK, [0], '', 'fork the process'));
+  if (!hasNamespace(spec, 'mount')) s.push(step(Op.CHROOT, [opts.rootfs], '/root/path', 'chroot into the rootfs (no mount namespace)'));
+  if (proc.terminal) s.push(consoleStep(proc, opts.consoleSocket, plan.files));
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings));
+  s.push(execStep(proc, opts.preserveFds));
+  return plan;
+}
+
+/**
+ * The steps that turn a process of the container into the user's program, shared by create and
+ * exec: rlimits and scheduling while privileged, seccomp (before the capabilities go unless
+ * no_new_privs is set), identity and capabilities, umask, cwd, the program lookup, LSM labels,
+ * no_new_privs. Create waits for `start` between these and the exec; exec does not.
+ */
+export function processSteps(proc: Process, linux: Linux | undefined, facts: ProcessFacts, warnings: string[]): Step[] {
+  const s: Step[] = [];
+  let seccomp: Step | undefined;
+  if (linux?.seccomp) {
+    const { profile, flags } = lowerSeccomp(linux.seccomp);
+    const { bpf, unknown } = facts.compileSeccomp(profile);
+    if (unknown.length) warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
+    seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
+  }
+  s.push(...privilegedProcessSteps(proc));
+  s.push(...schedulingSteps(proc, linux));
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
+  if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
+  s.push(...identitySteps(proc, facts.grantableCaps));
+  const missing = ungrantable(proc.capabilities, facts.grantableCaps);
+  // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
+  if (missing.length) warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);
+  const ambient = unraisableAmbient(proc);
+  if (ambient.length) warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+  s.push(lookupStep(proc));
+  s.push(...lsmSteps(proc, facts.lsm, warnings));
+  if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));
+  if (seccomp && proc.noNewPrivileges) s.push(seccomp);
+  return s;
 }

@@ -62,9 +62,11 @@ export interface FileRef {
   path: string;
   /**
    * 'ns': a namespace file (checked against nstype); 'dir': an O_PATH directory; 'socket': a unix
-   * socket to connect; 'userns': a new user namespace with `maps`, made by the launcher (idmapped mounts)
+   * socket to connect; 'userns': a new user namespace with `maps`, made by the launcher (idmapped mounts);
+   * 'pidfd': a pidfd of the process /proc/PID names, checked to have `startTime` once opened (exec)
    */
-  kind: 'ns' | 'dir' | 'socket' | 'userns';
+  kind: 'ns' | 'dir' | 'socket' | 'userns' | 'pidfd';
+  startTime?: string;
   nstype?: number;
   maps?: { uid: string; gid: string };
   pointer: string;

@@ -1,0 +1,385 @@
+/**
+ * exec (runc exec): a new process in a running container, on the launch path of create
+ * (docs/architecture.md "exec"). Everything is checked before the first side effect: the process
+ * (process.json, or the container's process with the flags applied) is validated like config.json,
+ * the sub-cgroups must exist inside the container's own. Then, under a shared lock on the state
+ * directory (delete and create wait; other execs do not), the status is derived, stage 0 is placed
+ * in the container's cgroups before it receives the plan, joins the namespaces with a pidfd of the
+ * init, forks and becomes the program. exec records nothing: a failure leaves no file and no process.
+ */
+import fs = require('fs');
+import path = require('path');
+import { ExecOptions, GlobalOptions } from './api';
+import { ConfigError, OciError, StateError, UsageError } from '../errors';
+import { readState, stateDir, writeFileAtomic, SavedState } from '../state/store';
+import { deriveStatus } from '../state/status';
+import { native, LOCK_UN } from '../native';
+import { parseConfig } from '../spec/load';
+import { validateSchema } from '../spec/validate';
+import { checkSemantics, CAPABILITIES } from '../spec/semantic';
+import { Process, Spec } from '../spec/types';
+import { buildExecPlan } from '../plan/assemble';
+import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
+import { envValue } from '../plan/process';
+import { parseCgroupMounts } from '../cgroups/detect';
+import { addPid } from '../cgroups/manager';
+import { compileSeccompCached } from '../seccomp-cache';
+import { sendSeccompListener } from './seccomp-listener';
+import { publicState } from '../state/public';
+import { launch, Launched } from './launch';
+import { Undo } from './undo';
+import { killAndWait } from './signal';
+import { foreground, waitChild } from './foreground';
+
+const LOCK_SH = 1;
+/** process.json is a few KiB; anything far larger is not one */
+const MAX_PROCESS_JSON = 4 << 20;
+const MAX_ID = 2147483647;
+
+/** Where a field of the process came from, for messages: process.json, a flag, or config.json. */
+type Labeler = (pointer: string) => string;
+
+const FLAG_OF: [string, string][] = [
+  ['/process/args', 'COMMAND'],
+  ['/process/cwd', '--cwd'],
+  ['/process/env', '--env'],
+  ['/process/user/additionalGids', '--additional-gids'],
+  ['/process/user/uid', '--user'],
+  ['/process/user/gid', '--user'],
+  ['/process/user', '--user'],
+  ['/process/capabilities', '--cap'],
+  ['/process/apparmorProfile', '--apparmor'],
+  ['/process/selinuxLabel', '--process-label'],
+  ['/process/noNewPrivileges', '--no-new-privs'],
+  ['/process/terminal', '--tty'],
+];
+
+function labeler(o: ExecOptions): Labeler {
+  return (pointer) => {
+    if (!pointer) return '';
+    if (o.processFile && pointer.startsWith('/process')) return `process.json ${pointer.slice('/process'.length) || '/'}`;
+    if (!o.processFile) {
+      // a field the command line set names the flag; the rest came from config.json
+      const f = FLAG_OF.find(([p, flag]) => (pointer === p || pointer.startsWith(p + '/')) && flagGiven(o, flag));
+      if (f) return f[1];
+    }
+    return `config.json ${pointer}`;
+  };
+}
+
+function flagGiven(o: ExecOptions, flag: string): boolean {
+  switch (flag) {
+    case 'COMMAND': return o.args.length > 0;
+    case '--cwd': return o.cwd !== undefined;
+    case '--env': return o.env.length > 0;
+    case '--additional-gids': return o.additionalGids.length > 0;
+    case '--user': return o.user !== undefined;
+    case '--cap': return o.caps.length > 0;
+    case '--apparmor': return o.apparmor !== undefined;
+    case '--process-label': return o.processLabel !== undefined;
+    case '--no-new-privs': return o.noNewPrivs;
+    case '--tty': return o.tty;
+    default: return false;
+  }
+}
+
+/** "pointer: message" → "label: message" */
+function relabelWarning(w: string, label: Labeler): string {
+  const i = w.indexOf(':');
+  return w.startsWith('/') && i > 0 ? `${label(w.slice(0, i))}${w.slice(i)}` : `config.json ${w}`;
+}
+
+/** Rethrow a ConfigError about the process with the name of its source (process.json, flag). */
+function relabel(e: unknown, label: Labeler): never {
+  if (e instanceof ConfigError) throw new OciError(`${label(e.pointer)}: ${e.detail}`);
+  throw e;
+}
+
+/** runc getProcess without --process: the container's process, the command and the flags. */
+function processFromFlags(spec: Spec, o: ExecOptions): Process {
+  if (!o.args.length) throw new UsageError('exec: no command given: exec [options] <container-id> <command> [args...] (or --process FILE)');
+  const base = spec.process ?? ({ cwd: '/', user: { uid: 0, gid: 0 } } as Process);
+  const p: Process = JSON.parse(JSON.stringify(base));
+  p.args = o.args;
+  p.terminal = o.tty;
+  delete p.consoleSize;
+  // --env adds or overrides by name, in place; the container's PATH stays unless overridden
+  const env = [...(p.env ?? [])];
+  for (const kv of o.env) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env ${kv}: must be NAME=VALUE`);
+    const i = env.findIndex((x) => x.startsWith(kv.slice(0, eq + 1)));
+    if (i >= 0) env[i] = kv;
+    else env.push(kv);
+  }
+  p.env = env;
+  if (o.cwd !== undefined) p.cwd = o.cwd;
+  if (o.apparmor !== undefined) p.apparmorProfile = o.apparmor;
+  if (o.processLabel !== undefined) p.selinuxLabel = o.processLabel;
+  if (o.noNewPrivs) p.noNewPrivileges = true;
+  if (o.caps.length) {
+    const c = (p.capabilities = p.capabilities ?? {});
+    for (const raw of o.caps) {
+      const cap = raw.toUpperCase().startsWith('CAP_') ? raw.toUpperCase() : `CAP_${raw.toUpperCase()}`;
+      if (!CAPABILITIES.includes(cap)) throw new UsageError(`--cap ${raw}: not a known capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE)`);
+      // runc 1.2: bounding, effective and permitted (not inheritable/ambient)
+      for (const set of ['bounding', 'effective', 'permitted'] as const) {
+        const l = (c[set] = c[set] ?? []);
+        if (!l.includes(cap)) l.push(cap);
+      }
+    }
+  }
+  if (o.additionalGids.length) {
+    p.user.additionalGids = o.additionalGids.map((g) => {
+      if (!/^\d+$/.test(g) || Number(g) > MAX_ID) throw new UsageError(`--additional-gids ${g}: must be a number from 0 to ${MAX_ID}`);
+      return Number(g);
+    });
+  }
+  return p;
+}
+
+/** --process FILE: a runtime-spec process object. */
+function readProcessFile(file: string): unknown {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw new UsageError(`--process ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new UsageError(`--process ${file}: not a regular file`);
+    if (st.size > MAX_PROCESS_JSON) throw new UsageError(`--process ${file}: larger than ${MAX_PROCESS_JSON} bytes`);
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const r = fs.readSync(fd, buf, n, st.size - n, null);
+      if (r <= 0) break;
+      n += r;
+    }
+    return parseConfig(buf.toString('utf8', 0, n), 'process.json');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Schema, then the semantic rules of config.json, on the process inside the container's config. */
+function validateProcess(spec: Spec, proc: unknown, label: Labeler): { proc: Process; warnings: string[] } {
+  if (proc === null || typeof proc !== 'object' || Array.isArray(proc)) throw new OciError(`${label('/process')}: must be an object`);
+  const wrapped = { ...spec, process: proc } as Spec;
+  try {
+    validateSchema(wrapped);
+    const warnings = checkSemantics(wrapped).map((w) => relabelWarning(w, label)).filter((w) => !w.startsWith('config.json'));
+    return { proc: wrapped.process!, warnings };
+  } catch (e) {
+    return relabel(e, label);
+  }
+}
+
+/** The container's /etc/passwd or /etc/group entries: name, id, (gid, home for passwd). */
+function readDb(s: SavedState, file: string): string[][] {
+  const buf = native().readFileInRoot(`/proc/${s.pid}/root`, file, 1 << 20);
+  return (buf ? buf.toString('utf8') : '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+}
+
+/** --user UID[:GID] (runc), or a name from the container's /etc/passwd and /etc/group. */
+function applyUser(s: SavedState, p: Process, user: string): void {
+  const [u, g] = user.split(':', 2);
+  const num = (v: string) => /^\d+$/.test(v) && Number(v) <= MAX_ID;
+  if (num(u)) {
+    p.user.uid = Number(u);
+  } else {
+    if (!u || u.includes('/')) throw new UsageError(`--user ${user}: must be UID[:GID] or a user name of the container`);
+    const e = readDb(s, 'etc/passwd').find((f) => f[0] === u);
+    if (!e || !num(e[2] ?? '') || !num(e[3] ?? '')) throw new UsageError(`--user ${user}: no user "${u}" in the container's /etc/passwd`);
+    p.user.uid = Number(e[2]);
+    p.user.gid = Number(e[3]);
+    if (envValue(p.env, 'HOME') === undefined && e[5]) p.env = [...(p.env ?? []), `HOME=${e[5]}`];
+  }
+  if (g === undefined) return;
+  if (num(g)) {
+    p.user.gid = Number(g);
+    return;
+  }
+  const e = g ? readDb(s, 'etc/group').find((f) => f[0] === g) : undefined;
+  if (!e || !num(e[2] ?? '')) throw new UsageError(`--user ${user}: no group "${g}" in the container's /etc/group`);
+  p.user.gid = Number(e[2]);
+}
+
+/**
+ * --cgroup [CONTROLLER[,CONTROLLER...]:]PATH: an existing sub-cgroup of the container's own, in
+ * the hierarchies of those controllers (every hierarchy without a prefix). Never outside it.
+ */
+export function execCgroupDirs(containerDirs: string[], args: string[], mountinfo: string): string[] {
+  const layout = parseCgroupMounts(mountinfo);
+  const dirs = [...containerDirs];
+  for (const a of args) {
+    const colon = a.indexOf(':');
+    const controllers = colon >= 0 ? a.slice(0, colon).split(',').filter(Boolean) : [];
+    const sub = colon >= 0 ? a.slice(colon + 1) : a;
+    if (!sub || sub.startsWith('/') || sub.split('/').some((c) => c === '..' || c === '.')) {
+      throw new UsageError(`--cgroup ${a}: must be a path inside the container's cgroup (relative, without . or ..)`);
+    }
+    let matched = false;
+    containerDirs.forEach((d, i) => {
+      const h = layout.hierarchies.find((x) => d === x.mountpoint || d.startsWith(x.mountpoint + '/'));
+      const names = h ? (h.version === 2 ? ['unified'] : h.name.split(',')) : [];
+      if (controllers.length && h?.version === 1 && !controllers.some((c) => names.includes(c) || `name=${c}` === h.name)) return;
+      matched = true;
+      const target = path.join(d, sub);
+      let ok = false;
+      try {
+        ok = fs.statSync(target).isDirectory() && fs.realpathSync(target).startsWith(fs.realpathSync(d) + '/');
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw new UsageError(`--cgroup ${a}: ${target} does not exist`);
+      dirs[i] = target;
+    });
+    if (!matched) throw new UsageError(`--cgroup ${a}: the container has no cgroup with controller ${controllers.join(',')}`);
+  }
+  return dirs;
+}
+
+/**
+ * runc's terminal rules: a detached process with a terminal needs --console-socket, a console
+ * socket needs a terminal and --detach. `where` names what asked for the terminal.
+ */
+export function checkTerminal(terminal: boolean, consoleSocket: string | undefined, detach: boolean, where: string, command: string): void {
+  if (terminal && detach && !consoleSocket) {
+    throw new UsageError(`cannot allocate tty if oci-ts will detach without setting console socket: use --console-socket (${where} is true)`);
+  }
+  if (consoleSocket && (!terminal || !detach)) {
+    throw new UsageError(`cannot use console socket if oci-ts will not detach or allocate tty (--console-socket needs ${where} true and ${command})`);
+  }
+}
+
+/** CLONE_NEW* flags of the container's namespaces that this process is not in already. */
+function joinFlags(s: SavedState): number {
+  let flags = 0;
+  for (const n of s.spec.linux?.namespaces ?? []) {
+    const name = NAMESPACE_PROC_NAME[n.type];
+    let theirs = '';
+    try {
+      theirs = fs.readlinkSync(`/proc/${s.pid}/ns/${name}`);
+    } catch {
+      throw new StateError('container not running');
+    }
+    let ours = '';
+    try {
+      ours = fs.readlinkSync(`/proc/self/ns/${name}`);
+    } catch {
+      /* a namespace type this kernel lacks here */
+    }
+    if (theirs !== ours) flags |= NAMESPACE_FLAGS[n.type];
+  }
+  return flags;
+}
+
+function grantableCaps(): bigint {
+  let lastCap = 40;
+  try {
+    lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  } catch {
+    /* keep the default */
+  }
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  const bnd = m ? BigInt('0x' + m[1]) : (1n << 64n) - 1n;
+  return bnd & ((1n << BigInt(lastCap + 1)) - 1n);
+}
+
+function readTrim(p: string): string {
+  try {
+    return fs.readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Send a pidfd of the process to --pidfd-socket (runc 1.2: the datagram names it "pidfd"). */
+function sendPidfd(socketPath: string, pid: number): void {
+  let sock: number;
+  try {
+    sock = native().connectUnix(socketPath);
+  } catch (e) {
+    throw new OciError(`--pidfd-socket ${socketPath}: ${(e as Error).message}`);
+  }
+  try {
+    const pidfd = native().pidfdOpen(pid);
+    try {
+      native().send(sock, Buffer.from('pidfd'), [pidfd]);
+    } finally {
+      fs.closeSync(pidfd);
+    }
+  } finally {
+    fs.closeSync(sock);
+  }
+}
+
+/**
+ * Runs exec; resolves to the exit status: the process's in the foreground (128+n for a signal),
+ * 0 once it runs with --detach. Errors are thrown (the CLI gives them 255 in the foreground).
+ */
+export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+  const s = readState(g.root, o.id);
+  const label = labeler(o);
+  const raw = o.processFile ? readProcessFile(o.processFile) : processFromFlags(s.spec, o);
+  const { proc, warnings } = validateProcess(s.spec, raw, label);
+  for (const w of warnings) g.warn?.(w);
+  checkTerminal(proc.terminal === true, o.consoleSocket, o.detach, o.processFile ? 'process.json /terminal' : '--tty', '--detach');
+  const cgDirs = execCgroupDirs(s.cgroupPaths, o.cgroups, o.cgroups.length ? fs.readFileSync('/proc/self/mountinfo', 'utf8') : '');
+
+  let launched: Launched;
+  const lockFd = fs.openSync(stateDir(g.root, o.id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try {
+    native().flock(lockFd, LOCK_SH);
+    const status = deriveStatus(g.root, s);
+    if (status === 'stopped') throw new StateError(`cannot exec in a stopped container: ${o.id}`);
+    if (status === 'creating') throw new StateError(`cannot exec in a container that is still being created: ${o.id}`);
+    if (status === 'paused' && !o.ignorePaused) throw new StateError(`cannot exec in a paused container: ${o.id} (use --ignore-paused to override)`);
+    if (o.user !== undefined && !o.processFile) applyUser(s, proc, o.user);
+    const plan = buildExecPlan(
+      s.spec,
+      proc,
+      { initPid: s.pid, initStartTime: s.startTime, joinFlags: joinFlags(s), rootfs: s.rootfs, consoleSocket: o.consoleSocket, preserveFds: o.preserveFds },
+      {
+        grantableCaps: grantableCaps(),
+        lsm: { apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y', selinux: fs.existsSync('/sys/fs/selinux/enforce') },
+        compileSeccomp: (p) => compileSeccompCached(g.root, p),
+      },
+    );
+    // what comes from config.json was said at create; only the exec's own fields are worth a warning
+    for (const w of plan.warnings.map((w) => relabelWarning(w, label))) if (!w.startsWith('config.json')) g.warn?.(w);
+    for (const st of plan.steps) st.pointer = label(st.pointer);
+    const undo = new Undo();
+    try {
+      launched = launch(plan, o.preserveFds, {
+        // stage 0 joins the cgroups before it gets the plan: the process it forks is born in them
+        onSpawn: (stage0) => addPid(cgDirs, stage0),
+        onPid: (pid) => undo.push('kill the process', () => killAndWait([pid])),
+        onPrestart: () => [],
+        onSeccompListener: (fd, pid) => sendSeccompListener(s.spec, publicState(s, 'running'), fd),
+      }, undo, 'exec');
+      undo.commit();
+    } catch (e) {
+      await undo.run();
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof StateError || e instanceof UsageError) throw e;
+    // the container's init may have gone meanwhile: say so rather than a step's errno
+    if (deriveStatus(g.root, s) === 'stopped') throw new StateError(`cannot exec in a stopped container: ${o.id}`);
+    throw e;
+  } finally {
+    native().flock(lockFd, LOCK_UN);
+    fs.closeSync(lockFd);
+  }
+  const exited = o.detach ? undefined : waitChild(launched.pid);
+  if (o.pidfdSocket) sendPidfd(o.pidfdSocket, launched.pid);
+  if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+  if (!exited) {
+    if (launched.ptyMaster !== undefined) fs.closeSync(launched.ptyMaster);
+    return 0;
+  }
+  return foreground(launched.pid, launched.startTime, exited, launched.ptyMaster);
+}
