@@ -1,5 +1,5 @@
 /** The planner is pure: spec + options + host facts → LaunchPlan. No root needed. */
-import { buildPlan, HostFacts } from '../../runtime/plan/assemble';
+import { buildPlan, buildExecPlan, HostFacts } from '../../runtime/plan/assemble';
 import { Op, Step } from '../../runtime/plan/types';
 import { parseMountOptions, MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_SHARED, MS_SLAVE, MS_PRIVATE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME } from '../../runtime/plan/mounts';
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUSER, CLONE_NEWTIME } from '../../runtime/plan/namespaces';
@@ -217,4 +217,41 @@ test('mountLabel: a context= option on file systems that take one when SELinux i
   expect(find(off.steps, Op.MOUNT).some((m) => String(m.args[4]).includes('context='))).toBe(false);
   expect(off.warnings.join()).toMatch(/\/linux\/mountLabel: SELinux is not enabled/);
   expect(() => buildPlan(spec((s) => { s.linux!.personality = { domain: 'LINUX', flags: ['X'] }; }), opts, facts)).toThrow(/personality\/flags/);
+});
+
+describe('exec plan', () => {
+  const execOpts = { initPid: 42, initStartTime: '123', joinFlags: CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER, rootfs: '/b/rootfs', preserveFds: 1 };
+
+  test('affinity, one setns with a pidfd of the init, root in the user namespace, fork, the process steps, exec; no fifo, no hooks, no mounts', () => {
+    const s = spec((x) => {
+      x.process!.execCPUAffinity = { initial: '0', final: '1' };
+      x.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
+      x.hooks = { startContainer: [{ path: '/bin/true' }] };
+    });
+    const p = buildExecPlan(s, s.process!, execOpts, facts);
+    const o = ops(p.steps);
+    expect(o.slice(0, 5)).toEqual([Op.SCHED_AFFINITY, Op.SETNS, Op.CLOSE_FD, Op.SETID, Op.FORK]);
+    expect(p.steps[1].args).toEqual([{ file: 0 }, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER]);
+    expect(p.files).toEqual([{ path: '/proc/42', kind: 'pidfd', startTime: '123', pointer: '/linux/namespaces' }]);
+    // the final affinity comes after the fork (the process is in the container's cpuset by then)
+    const aff = p.steps.map((st, i) => [st, i] as const).filter(([st]) => st.op === Op.SCHED_AFFINITY);
+    expect(aff.map(([st]) => st.pointer)).toEqual(['/process/execCPUAffinity/initial', '/process/execCPUAffinity/final']);
+    expect(aff[1][1]).toBeGreaterThan(o.indexOf(Op.FORK));
+    for (const op of [Op.WAIT_START, Op.HOOK, Op.MOUNT, Op.PIVOT_ROOT, Op.SETHOSTNAME, Op.CHROOT, Op.UNSHARE]) expect(o).not.toContain(op);
+    for (const op of [Op.SECCOMP, Op.RLIMIT, Op.CAPS, Op.CHDIR, Op.EXEC_LOOKUP]) expect(o.indexOf(op)).toBeGreaterThan(o.indexOf(Op.FORK));
+    expect(o[o.length - 1]).toBe(Op.EXEC);
+    expect(p.steps[p.steps.length - 1].args[2]).toBe(1);
+  });
+
+  test('nothing to join: no setns; no mount namespace: chroot into the rootfs; a terminal: the console', () => {
+    const s = spec((x) => {
+      x.linux!.namespaces = x.linux!.namespaces!.filter((n) => n.type !== 'mount');
+      x.process!.terminal = true;
+    });
+    const p = buildExecPlan(s, s.process!, { ...execOpts, joinFlags: 0, consoleSocket: '/tmp/c.sock' }, facts);
+    const o = ops(p.steps);
+    expect(o.slice(0, 3)).toEqual([Op.FORK, Op.CHROOT, Op.CONSOLE]);
+    expect(p.steps[1].args).toEqual(['/b/rootfs']);
+    expect(p.files).toEqual([{ path: '/tmp/c.sock', kind: 'socket', pointer: '' }]);
+  });
 });
