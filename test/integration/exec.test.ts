@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, Bundle, run, OCI_TS } from './helpers';
-import { sh, waitFor, sleepMs } from './probe';
+import { waitFor, sleepMs, FD_RECEIVER } from './probe';
 import { ociSpawn } from './cleanup-helpers';
 
 /** A running container whose init sleeps; the bundle gets an /etc/passwd and /etc/group with a user. */
@@ -54,26 +54,9 @@ function cgroupDir(hierarchy: string, id: string): string {
   return fs.existsSync(v1) ? v1 : `/sys/fs/cgroup/oci-ts/${id}`;
 }
 
-const CONSOLE_RECEIVER = `
-import socket, os, sys
-path = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(1)
-c, _ = s.accept()
-msg, fds, flags, addr = socket.recv_fds(c, 4096, 1)
-print("name:", msg.decode(), "fds:", len(fds), "link:", os.readlink("/proc/self/fd/%d" % fds[0]), flush=True)
-if sys.argv[2] == "pty":
-    while True:
-        try:
-            d = os.read(fds[0], 4096)
-        except OSError:
-            break
-        if not d:
-            break
-        sys.stdout.write(d.decode(errors="replace")); sys.stdout.flush()
-`;
 
 async function receiver(sockPath: string, mode: 'pty' | 'pidfd'): Promise<{ done: Promise<string> }> {
-  const py = spawn('python3', ['-c', CONSOLE_RECEIVER, sockPath, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const py = spawn('python3', ['-c', FD_RECEIVER, sockPath, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   py.stdout.on('data', (d) => (out += d));
   for (let i = 0; i < 200 && !fs.existsSync(sockPath); i++) await new Promise((r) => setTimeout(r, 20));

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
 import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, Bundle, leftovers, OCI_TS as OCI_TS_PATH } from './helpers';
+import { FD_RECEIVER } from './probe';
 
 function runIn(b: Bundle, script: string, edit?: (c: any) => void): { out: string; err: string; status: number | null } {
   b.config.process.args = ['sh', '-c', script];
@@ -163,35 +164,18 @@ describeRoot('extras', () => {
     b.config.process.user = { uid: 1000, gid: 1000 };
     b.write();
     const sock = path.join(b.dir, 'console.sock');
-    const py = spawn('python3', ['-c', CONSOLE_RECEIVER, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const py = spawn('python3', ['-c', FD_RECEIVER, sock, 'pty'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     py.stdout.on('data', (d) => (out += d));
     for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
     const id = uniqueId('tty');
     ociOk(b, ['run', '--detach', '--console-socket', sock, id]);
     await new Promise((r) => py.on('exit', r));
-    expect(out).toMatch(/^name: \/dev\/pts\/\d+ fds: 1$/m);
+    expect(out).toMatch(/^name: \/dev\/pts\/\d+ fds: 1 link: /m);
     expect(out).toMatch(/\/dev\/pts\/\d+\r?\n33 99\r?\n1000 \S+\r?\ndone/); // the tty belongs to the process user
   });
 });
 
-/** A console-socket peer: accepts one connection, receives the fd, prints everything the pty says. */
-const CONSOLE_RECEIVER = `
-import socket, os, sys
-path = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(1)
-c, _ = s.accept()
-msg, fds, flags, addr = socket.recv_fds(c, 4096, 1)
-print("name:", msg.decode(), "fds:", len(fds), flush=True)
-while True:
-    try:
-        d = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    sys.stdout.write(d.decode(errors="replace")); sys.stdout.flush()
-`;
 
 function spawnSyncOk(cmd: string, args: string[]): void {
   const r = require('child_process').spawnSync(cmd, args, { encoding: 'utf8' });

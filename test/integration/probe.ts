@@ -117,3 +117,26 @@ export function newLeftovers(b: Bundle, id: string, before: string[]): string[] 
 export function leftoversBefore(b: Bundle): string[] {
   return leftovers(b, '\0none').filter((x) => x.startsWith('process '));
 }
+
+/**
+ * A peer for --console-socket / --pidfd-socket (python3): accepts one connection, receives one fd
+ * with SCM_RIGHTS, prints `name: <datagram> fds: <n> link: <readlink of the fd>`, then, with
+ * argv[2] == "pty", everything the pty says until it closes.
+ */
+export const FD_RECEIVER = `
+import socket, os, sys
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(1)
+c, _ = s.accept()
+msg, fds, flags, addr = socket.recv_fds(c, 4096, 1)
+print("name:", msg.decode(), "fds:", len(fds), "link:", os.readlink("/proc/self/fd/%d" % fds[0]), flush=True)
+if sys.argv[2] == "pty":
+    while True:
+        try:
+            d = os.read(fds[0], 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        sys.stdout.write(d.decode(errors="replace")); sys.stdout.flush()
+`;
