@@ -2,7 +2,10 @@
  * `oci-ts create [options] <container-id>`: mirrors runc-create(8)
  * (https://github.com/opencontainers/runc/blob/main/man/runc-create.8.md).
  */
+import fs = require('fs');
 import type { CreateOptions, GlobalOptions } from '../container/api';
+import { UsageError } from '../errors';
+import { launcherFacts } from '../launcher-env';
 import { trace } from '../trace';
 import type { Logger } from '../log';
 import type { FlagValues, ParsedArgs } from './parse';
@@ -17,8 +20,27 @@ export function createOptions(id: string, f: FlagValues, log: Logger): CreateOpt
     consoleSocket: (f.consoleSocket as string) || undefined,
     noPivot: f.noPivot === true,
     noNewKeyring: f.noNewKeyring === true,
-    preserveFds: (f.preserveFds as number) || 0,
+    preserveFds: preserveFds(f.preserveFds as number),
   };
+}
+
+/**
+ * --preserve-fds N: a count (runc's flag is unsigned), and descriptors 3..3+N-1 must be open in
+ * this process, or the container would get holes (and the sync socket would land in the wrong place).
+ */
+export function preserveFds(n: number | undefined): number {
+  if (!n) return 0;
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`invalid value "${n}" for flag -preserve-fds: must be a count of file descriptors (0 or more)`);
+  const open = launcherFacts().openFds;
+  if (open !== undefined && n > open) throw new UsageError(`--preserve-fds ${n}: file descriptor ${3 + open} is not open (${open} passed from 3 up)`);
+  for (let fd = 3; fd < 3 + n; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw new UsageError(`--preserve-fds ${n}: file descriptor ${fd} is not open`);
+    }
+  }
+  return n;
 }
 
 export async function command(g: GlobalOptions, p: ParsedArgs, log: Logger): Promise<number> {

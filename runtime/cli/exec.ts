@@ -8,6 +8,7 @@
 import type { ExecOptions, GlobalOptions } from '../container/api';
 import type { ParsedArgs } from './parse';
 import { OciError } from '../errors';
+import { preserveFds } from './create';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -32,7 +33,7 @@ export function execOptions(p: ParsedArgs): ExecOptions {
     ignorePaused: f.ignorePaused === true,
     detach: f.detach === true,
     pidFile: str(f.pidFile),
-    preserveFds: (f.preserveFds as number) || 0,
+    preserveFds: preserveFds(f.preserveFds as number),
     pidfdSocket: str(f.pidfdSocket),
   };
 }

@@ -13,6 +13,7 @@
 import type { GlobalOptions } from '../container/api';
 import { OciError, UsageError } from '../errors';
 import { Logger, openLogger, writeAll } from '../log';
+import { launcherFacts } from '../launcher-env';
 import { print } from './output';
 import { FlagValues, ParsedArgs, parseArgs } from './parse';
 
@@ -83,13 +84,19 @@ function versionText(): string {
   return `oci-ts version ${version}\ncommit: ${commit}\nspec: ${specVersion}\nnode: ${process.version}\n`;
 }
 
+/**
+ * The error as one line: control characters a config or argument carried into the message (a
+ * newline in a key, a NUL in an id) are shown escaped, so each error is exactly one line.
+ */
 function message(e: unknown): string {
-  if (e instanceof Error) return e.message;
-  return String(e);
+  const text = e instanceof Error ? e.message : String(e);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 /** Runs one command line (without the node and script words); resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
+  launcherFacts(); // takes the launcher's variables out of the environment before anything runs
   const p = parseArgs(argv);
   if (HOT && (p.error || p.help || (p.command && !HANDLERS[p.command.name]) || (!p.command && p.globals.version !== true))) {
     return require('./cold').loadFullBundle().main(argv);

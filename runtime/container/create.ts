@@ -6,14 +6,14 @@
 import fs = require('fs');
 import path = require('path');
 import { GlobalOptions, CreateOptions } from './api';
-import { StateError, UsageError } from '../errors';
+import { StateError, UsageError, fsStepError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
 import { Spec } from '../spec/types';
 import { publicState } from '../state/public';
 import { native, LOCK_EX } from '../native';
 import { procStat } from '../state/status';
-import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, SavedState } from '../state/store';
+import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, ensureRoot, SavedState } from '../state/store';
 import { systemdCgroupsPath } from '../cgroups/systemd';
 import { createCgroups, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { parseCgroupMounts } from '../cgroups/detect';
@@ -85,19 +85,23 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   trace('planned');
   const undo = new Undo();
   try {
-    fs.mkdirSync(g.root, { recursive: true, mode: 0o700 });
+    ensureRoot(g.root);
     try {
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StateError(`container with given ID already exists: ${o.id}`);
-      throw e;
+      throw fsStepError(`--root ${g.root}: mkdir ${dir}`, e);
     }
     undo.push('remove the state directory', () => fs.rmSync(dir, { recursive: true, force: true }));
     // Held until create returns: delete/start wait for it, and it goes away if this process is killed.
     const lockFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     undo.push('unlock', () => fs.closeSync(lockFd));
     native().flock(lockFd, LOCK_EX);
-    native().mkfifo(fifoPath(g.root, o.id), 0o622);
+    try {
+      native().mkfifo(fifoPath(g.root, o.id), 0o622);
+    } catch (e) {
+      throw fsStepError(`mkfifo ${fifoPath(g.root, o.id)}`, e);
+    }
     trace('state directory');
     const cg = createCgroups(cgDirs);
     trace('cgroups made');
@@ -147,7 +151,13 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     saved.startTime = launched.startTime;
     delete saved.creator;
     writeState(g.root, saved);
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+    if (o.pidFile) {
+      try {
+        writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+      } catch (e) {
+        throw new UsageError(`--pid-file ${o.pidFile}: ${(e as Error).message}`);
+      }
+    }
     undo.commit();
     fs.closeSync(lockFd);
     trace('created');

@@ -24,6 +24,7 @@ import { envValue } from '../plan/process';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { addPid } from '../cgroups/manager';
 import { compileSeccompCached } from '../seccomp-cache';
+import { callerNofile } from './facts';
 import { sendSeccompListener } from './seccomp-listener';
 import { publicState } from '../state/public';
 import { launch, Launched } from './launch';
@@ -346,6 +347,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
         grantableCaps: grantableCaps(),
         lsm: { apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y', selinux: fs.existsSync('/sys/fs/selinux/enforce') },
         compileSeccomp: (p) => compileSeccompCached(g.root, p),
+        callerNofile: callerNofile(),
       },
     );
     // what comes from config.json was said at create; only the exec's own fields are worth a warning

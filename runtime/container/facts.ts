@@ -3,6 +3,7 @@ import fs = require('fs');
 import path = require('path');
 import { HostFacts } from '../plan/assemble';
 import { compileSeccompCached } from '../seccomp-cache';
+import { launcherFacts } from '../launcher-env';
 
 /** The mount point (from mountinfo text) that contains `p`: the longest matching prefix. */
 export function mountPointOf(mountinfo: string, p: string): string {
@@ -30,6 +31,17 @@ function readTrim(p: string): string {
   }
 }
 
+/** The caller's NOFILE limits when ours differ (Node and the launcher raise the soft one). */
+export function callerNofile(): { soft: number; hard: number } | undefined {
+  const soft = launcherFacts().nofileSoft;
+  if (soft === undefined) return undefined;
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readTrim('/proc/self/limits'));
+  if (!m) return undefined;
+  const own = (v: string) => (v === 'unlimited' ? -1 : Number(v));
+  if (own(m[1]) === soft) return undefined;
+  return { soft, hard: own(m[2]) };
+}
+
 /** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
 export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
   let lastCap = 40;
@@ -54,6 +66,7 @@ export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: strin
     }),
     grantableCaps: ownBounding() & ((1n << BigInt(lastCap + 1)) - 1n),
     compileSeccomp: (p) => compileSeccompCached(stateRoot, p),
+    callerNofile: callerNofile(),
     lsm: {
       apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
       selinux: fs.existsSync('/sys/fs/selinux/enforce'),

@@ -89,6 +89,18 @@ export function strerror(errno: number): string {
   return ERRNO_TEXT[errno] ?? `errno ${errno}`;
 }
 
+/**
+ * A failed fs (or addon) call in the runtime's own work, as "what: reason", where `what` names the
+ * step and the path ("--root /run/x: mkdir /run/x: read-only file system"). Node's own messages
+ * lack the path for fd-based calls ("ENOSPC: no space left on device, write").
+ */
+export function fsStepError(what: string, e: unknown): OciError {
+  if (e instanceof OciError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const text = err && typeof err.errno === 'number' ? strerror(Math.abs(err.errno)) : String((err && err.message) || err);
+  return new OciError(`${what}: ${text}`);
+}
+
 /** Node's fs errors carry `code` ('ENOENT'); this turns them into a short "path: message". */
 export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;

@@ -7,11 +7,15 @@
  *       with a parseable time.
  * text: logrus's text formatter without a TTY: time="…" level=error msg="…".
  *
- * The file is opened lazily, on the first line, with O_APPEND|O_SYNC (runc: the file is shared
- * with the engine and other runtime calls), and written with one write(2) per line. Without --log,
+ * The file is opened with O_APPEND|O_SYNC (runc: the file is shared with the engine and other
+ * runtime calls) and written with one write(2) per line. An existing file is opened at once; a new
+ * one is created on the first line, after checking at once that its directory is writable: a --log
+ * that cannot be written is an error of the command (as in runc), not a log that goes nowhere. Without --log,
  * lines go to stderr. Writes are synchronous on raw fds: never process.stderr (see cli/output.ts).
  */
 import fs = require('fs');
+import path = require('path');
+import { UsageError, strerror } from '../errors';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error' | 'fatal';
 
@@ -76,15 +80,32 @@ export function writeAll(fd: number, text: string): void {
 
 export function openLogger(o: LogOptions): Logger {
   let fd = -1;
+  const c = fs.constants;
+  const open = (flags: number) => {
+    try {
+      fd = fs.openSync(o.log!, c.O_WRONLY | c.O_APPEND | c.O_SYNC | flags, 0o644);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT' && !(flags & c.O_CREAT)) {
+        // not there yet: created with the first line, if its directory lets us
+        try {
+          fs.accessSync(path.dirname(o.log!), c.W_OK);
+          return;
+        } catch (e2) {
+          e = e2;
+        }
+      }
+      const errno = (e as NodeJS.ErrnoException).errno;
+      throw new UsageError(`--log ${o.log}: ${typeof errno === 'number' ? strerror(-errno) : (e as Error).message}`);
+    }
+  };
+  if (o.log) open(0);
   const format = o.logFormat === 'json' ? 'json' : 'text';
   const emit = (level: Level, msg: string, caller?: Caller) => {
     const line = formatLine(format, level, msg, new Date(), caller);
     try {
       if (o.log) {
-        if (fd < 0) {
-          const c = fs.constants;
-          fd = fs.openSync(o.log, c.O_WRONLY | c.O_APPEND | c.O_CREAT | c.O_SYNC, 0o644);
-        }
+        if (fd < 0) open(c.O_CREAT);
         writeAll(fd, line);
       } else {
         writeAll(2, line);

@@ -10,13 +10,14 @@
  *            oom_score_adj, rlimits, identity and capabilities, cwd  (process.ts)
  *            program lookup, no_new_privs, exec fifo, startContainer hooks, execve
  */
+import { ConfigError } from '../errors';
 import { Spec, Hook, Process, Linux } from '../spec/types';
 import { lowerSeccomp, LoweredProfile } from './seccomp';
 import { ungrantable } from './capabilities';
 import { LaunchPlan, Op, Step, SyncTag, FileRef, step } from './types';
 import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP, CLONE_NEWUSER } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
-import { privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
+import { RLIMITS, privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
 export interface PlanOptions {
   bundle: string;
@@ -32,6 +33,8 @@ export interface HostFacts extends RootfsFacts {
   /** capabilities this kernel knows (≤ cap_last_cap) and the runtime holds in its bounding set */
   grantableCaps: bigint;
   lsm: LsmFacts;
+  /** the caller's RLIMIT_NOFILE when ours differs (Node raises its soft limit): the process gets it back */
+  callerNofile?: { soft: number; hard: number };
   /** the addon's libseccomp compiler (injected so the planner stays pure and testable) */
   compileSeccomp(p: LoweredProfile): { bpf: Buffer; unknown: string[] };
 }
@@ -95,7 +98,7 @@ function consoleStep(proc: Process, consoleSocket: string | undefined, files: Fi
 }
 
 /** What the process steps need of the host. */
-export type ProcessFacts = Pick<HostFacts, 'grantableCaps' | 'lsm' | 'compileSeccomp'>;
+export type ProcessFacts = Pick<HostFacts, 'grantableCaps' | 'lsm' | 'compileSeccomp' | 'callerNofile'>;
 
 export interface ExecPlanOptions {
   /** the container's init: a pidfd of it names the namespaces to join */
@@ -149,11 +152,23 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
   let seccomp: Step | undefined;
   if (linux?.seccomp) {
     const { profile, flags } = lowerSeccomp(linux.seccomp);
-    const { bpf, unknown } = facts.compileSeccomp(profile);
+    let compiled: { bpf: Buffer; unknown: string[] };
+    try {
+      compiled = facts.compileSeccomp(profile);
+    } catch (e) {
+      // libseccomp refused a rule that the checks before let through: name the profile, not an errno alone
+      throw new ConfigError('/linux/seccomp', `libseccomp cannot compile the profile: ${(e as Error).message}`);
+    }
+    const { bpf, unknown } = compiled;
     if (unknown.length) warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
     seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
   }
   s.push(...privilegedProcessSteps(proc));
+  // Node raised our soft NOFILE limit: without a config value, the process gets the caller's (as under runc).
+  if (facts.callerNofile && !(proc.rlimits ?? []).some((r) => r.type === 'RLIMIT_NOFILE')) {
+    const { soft, hard } = facts.callerNofile;
+    s.push(step(Op.RLIMIT, [RLIMITS.RLIMIT_NOFILE, soft, hard], '', "restore the caller's RLIMIT_NOFILE"));
+  }
   s.push(...schedulingSteps(proc, linux));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (seccomp && !proc.noNewPrivileges) s.push(seccomp);

@@ -70,6 +70,8 @@ export function lowerSeccomp(s: Seccomp): { profile: LoweredProfile; flags: numb
     args: (r.args ?? []).map((a, j) => {
       const op = SCMP_OPERATORS[a.op];
       if (op === undefined) throw new ConfigError(`${at}/syscalls/${i}/args/${j}/op`, `"${a.op}" is not one of ${Object.keys(SCMP_OPERATORS).join(', ')}`);
+      // a system call has at most six arguments (libseccomp's bare EINVAL otherwise)
+      if (!(a.index >= 0 && a.index <= 5)) throw new ConfigError(`${at}/syscalls/${i}/args/${j}/index`, `${a.index} is out of range: a system call argument index is 0 to 5`);
       return { index: a.index, op, value: a.value, valueTwo: a.valueTwo ?? 0 };
     }),
   }));

@@ -9,6 +9,7 @@
 import fs = require('fs');
 import path = require('path');
 import { ConfigError, OciError, describeFsError } from '../errors';
+import { checkDocument } from './limits';
 import { checkSemantics } from './semantic';
 import type { Spec } from './types';
 import { validateSchema } from './validate';
@@ -39,6 +40,7 @@ export function loadBundle(bundle: string): Bundle {
     throw new OciError(`open ${file}: ${describeFsError(e).replace(`${file}: `, '')}`);
   }
   const spec = parseConfig(text, file);
+  checkDocument(spec);
   validateSchema(spec);
   const warnings = checkSemantics(spec as Spec);
   const rootfs = path.resolve(dir, (spec as Spec).root!.path);

@@ -8,6 +8,7 @@
  * and libcontainer/specconv/spec_linux.go. docs/config-validation.md lists every rule.
  */
 import { ConfigError } from '../errors';
+import { pointerToken } from './limits';
 import type { Hook, IdMapping, Namespace, NamespaceType, Spec } from './types';
 
 /** Collects non-fatal findings (e.g. a relative mount destination, which runc also only warns about). */
@@ -257,8 +258,9 @@ export const CAPABILITIES: readonly string[] = [
 export function checkCapabilities(spec: Spec, warn: Warn): void {
   const caps = spec.process?.capabilities;
   if (!caps) return;
-  for (const [set, list] of Object.entries(caps)) {
-    (list ?? []).forEach((c: string, i: number) => {
+  // only the five sets: other keys are unknown fields, accepted and ignored like any other
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+    (caps[set] ?? []).forEach((c: string, i: number) => {
       if (!CAPABILITIES.includes(c)) {
         warn(`/process/capabilities/${set}/${i}`, `"${c}" is not a known capability (CAP_CHOWN ... CAP_CHECKPOINT_RESTORE): ignored`);
       }
@@ -311,17 +313,18 @@ export function sysctlDotted(key: string): string {
 export function checkSysctl(spec: Spec): void {
   for (const raw of Object.keys(spec.linux?.sysctl ?? {})) {
     const key = sysctlDotted(raw);
-    const at = `/linux/sysctl/${raw.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const at = `/linux/sysctl/${pointerToken(raw)}`;
     if (IPC_SYSCTLS.includes(key) || key.startsWith('fs.mqueue.')) {
       if (!hasNs(spec, 'ipc')) fail(at, `"${key}" needs an ipc namespace in /linux/namespaces (it would change the host's)`);
     } else if (key.startsWith('net.')) {
       if (!hasNs(spec, 'network')) fail(at, `"${key}" needs a network namespace in /linux/namespaces (it would change the host's)`);
     } else if (key === 'kernel.hostname' || key === 'kernel.domainname') {
-      if (!hasNs(spec, 'uts')) fail(at, `"${key}" needs a uts namespace in /linux/namespaces (it would change the host's)`);
+      // runc refuses these: they conflict with /hostname and /domainname, which the runtime sets itself
+      fail(at, `"${key}" is not allowed: set /${key.slice(7)} instead`);
     } else if (key.startsWith('user.')) {
       if (!hasNs(spec, 'user')) fail(at, `"${key}" needs a user namespace in /linux/namespaces (it would change the host's)`);
     } else {
-      fail(at, `"${key}" is not in a separate kernel namespace; allowed: ${IPC_SYSCTLS.join(', ')}, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname, user.*`);
+      fail(at, `"${key}" is not in a separate kernel namespace; allowed: ${IPC_SYSCTLS.join(', ')}, fs.mqueue.*, net.*, user.*`);
     }
   }
 }
@@ -352,7 +355,7 @@ export function checkNetDevices(spec: Spec): void {
   if (!hasNs(spec, 'network')) fail('/linux/netDevices', 'needs a network namespace in /linux/namespaces');
   const valid = (n: string) => n.length > 0 && n.length <= 16 && n !== '.' && n !== '..' && !/[/: ]/.test(n);
   for (const [name, d] of Object.entries(devs)) {
-    const at = `/linux/netDevices/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const at = `/linux/netDevices/${pointerToken(name)}`;
     if (!valid(name)) fail(at, `"${name}" is not a valid network device name`);
     if (d?.name !== undefined && d.name !== '' && !valid(d.name)) fail(`${at}/name`, `"${d.name}" is not a valid network device name`);
   }

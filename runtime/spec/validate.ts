@@ -6,6 +6,7 @@
  * Run `node scripts/build-schemas.js` (or `npm run build`) before using it from source.
  */
 import { ConfigError } from '../errors';
+import { pointerToken } from './limits';
 
 /** The shape of ajv's ErrorObject that we use (see generated/validate-config.d.ts). */
 interface AjvError {
@@ -56,12 +57,8 @@ export function pickError(errors: AjvError[]): AjvError | undefined {
 }
 
 function errorPointer(e: AjvError): string {
-  if (e.keyword === 'required') return `${e.instancePath}/${escapePointer(String(e.params.missingProperty))}`;
+  if (e.keyword === 'required') return `${e.instancePath}/${pointerToken(String(e.params.missingProperty))}`;
   return e.instancePath;
-}
-
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 const TYPE_NAMES: Record<string, string> = {

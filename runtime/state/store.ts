@@ -4,7 +4,7 @@
  */
 import fs = require('fs');
 import path = require('path');
-import { StateError, UsageError } from '../errors';
+import { StateError, UsageError, fsStepError } from '../errors';
 import { native, LOCK_EX, LOCK_UN } from '../native';
 import { Spec } from '../spec/types';
 
@@ -64,17 +64,55 @@ export function readState(root: string, id: string): SavedState {
   return JSON.parse(text) as SavedState;
 }
 
-/** Write a file atomically: a dot-temp file in the same directory, fsync, rename. */
+/**
+ * Write a file atomically: a dot-temp file in the same directory, fsync, rename. A failure (a full
+ * or read-only filesystem) names the file and removes the temp file.
+ */
 export function writeFileAtomic(file: string, data: string, mode = 0o644, durable = true): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w', mode);
+  let fd = -1;
   try {
-    fs.writeSync(fd, data);
+    fd = fs.openSync(tmp, 'w', mode);
+    const buf = Buffer.from(data);
+    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off);
     if (durable) fs.fsyncSync(fd);
-  } finally {
     fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw fsStepError(`writing ${file}`, e);
   }
-  fs.renameSync(tmp, file);
+}
+
+/**
+ * mkdir -p of --root, one component at a time, so the error is the real one (Node's recursive
+ * mkdir reports ENOENT for a read-only parent) and names the flag and the directory.
+ */
+export function ensureRoot(root: string): void {
+  const abs = path.resolve(root);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(abs, { throwIfNoEntry: false });
+  } catch (e) {
+    throw fsStepError(`--root ${root}: stat ${abs}`, e);
+  }
+  if (st) {
+    if (!st.isDirectory()) throw new UsageError(`--root ${root}: not a directory`);
+    return;
+  }
+  const parts = abs.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = '/' + parts.slice(0, i).join('/');
+    try {
+      fs.mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(dir).isDirectory()) continue;
+      throw fsStepError(`--root ${root}: mkdir ${dir}`, code === 'EEXIST' ? Object.assign(new Error(), { errno: 20 }) : e);
+    }
+  }
 }
 
 /** `durable: false` for the state written while creating: it only has to survive this process. */

@@ -260,11 +260,10 @@ describe('sysctl', () => {
     expect(sysctlDotted('net/ipv4/conf/eno2.100/rp_filter')).toBe('net.ipv4.conf.eno2/100.rp_filter');
     rejects(withSysctl(ns(base(), 'pid', 'mount', 'uts'), 'net/ipv4/ip_forward'), '/linux/sysctl/net~1ipv4~1ip_forward', /network/);
   });
-  test('kernel.hostname and kernel.domainname need a uts namespace', () => {
-    accepts(withSysctl(base(), 'kernel.domainname'));
-    const c = ns(base(), 'pid', 'mount');
-    delete c.hostname;
-    rejects(withSysctl(c, 'kernel.domainname'), '/linux/sysctl/kernel.domainname', /uts namespace/);
+  test('kernel.hostname and kernel.domainname are refused: /hostname and /domainname set them (runc)', () => {
+    rejects(withSysctl(base(), 'kernel.hostname'), '/linux/sysctl/kernel.hostname', /not allowed: set \/hostname instead/);
+    rejects(withSysctl(base(), 'kernel.domainname'), '/linux/sysctl/kernel.domainname', /not allowed: set \/domainname instead/);
+    rejects(withSysctl(base(), 'kernel/hostname'), '/linux/sysctl/kernel~1hostname', /not allowed/);
   });
   test('user.* needs a user namespace', () => {
     accepts(withSysctl(rootless(), 'user.max_user_namespaces'));
