@@ -1,10 +1,12 @@
 /**
  * Status is derived, never trusted from the file (style habit 8): the init is alive when
  * /proc/PID/stat exists, is not a zombie, and has the start time recorded at create (a recycled
- * pid has another); alive with exec.fifo present = created; alive and frozen = paused.
+ * pid has another); alive and frozen = paused (the freezer: cgroups/freezer.ts); alive with
+ * exec.fifo present = created; else running.
  */
 import fs = require('fs');
 import { SavedState, fifoPath } from './store';
+import { isFrozen } from '../cgroups/freezer';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -27,20 +29,6 @@ export function initAlive(s: SavedState): boolean {
   return !!st && st.state !== 'Z' && st.state !== 'X' && st.startTime === s.startTime;
 }
 
-/** The v1 freezer when there is one (one read on the hot `state` path), else cgroup v2's events. */
-export function isFrozen(s: SavedState): boolean {
-  const v1 = s.cgroupPaths.find((d) => d.includes('/freezer/'));
-  const read = (f: string): string => {
-    try {
-      return fs.readFileSync(f, 'utf8');
-    } catch {
-      return ''; // no such controller file in this hierarchy
-    }
-  };
-  if (v1) return read(`${v1}/freezer.state`).trim() === 'FROZEN';
-  return s.cgroupPaths.some((d) => /^frozen 1$/m.test(read(`${d}/cgroup.events`)));
-}
-
 export function deriveStatus(root: string, s: SavedState): Status {
   if (s.creator) {
     // create has not finished: creating while its process lives, else it was killed (stopped)
@@ -48,6 +36,7 @@ export function deriveStatus(root: string, s: SavedState): Status {
     return st && st.state !== 'Z' && st.startTime === s.creator.startTime ? 'creating' : 'stopped';
   }
   if (!initAlive(s)) return 'stopped';
-  if (fs.existsSync(fifoPath(root, s.id))) return 'created';
-  return isFrozen(s) ? 'paused' : 'running';
+  // frozen before created, as runc's refreshState: a created container can be paused too
+  if (isFrozen(s.cgroupPaths)) return 'paused';
+  return fs.existsSync(fifoPath(root, s.id)) ? 'created' : 'running';
 }
