@@ -130,3 +130,21 @@ export function removeCgroups(created: string[], leaves: string[] = created): vo
     }
   }
 }
+
+/**
+ * The host's hierarchies that hold one of a container's saved directories, index-aligned with
+ * those directories (what applyResources and the stats readers take), for commands that act on a
+ * container after create (update, events). A hierarchy mounted since create has no directory and
+ * is left out.
+ */
+export function savedHierarchies(layout: CgroupLayout, saved: string[]): { layout: CgroupLayout; dirs: string[] } {
+  const hierarchies: CgroupLayout['hierarchies'] = [];
+  const dirs: string[] = [];
+  for (const h of layout.hierarchies) {
+    const dir = saved.find((d) => d === h.mountpoint || d.startsWith(h.mountpoint + '/'));
+    if (!dir) continue;
+    hierarchies.push(h);
+    dirs.push(dir);
+  }
+  return { layout: { mode: layout.mode, hierarchies }, dirs };
+}

@@ -215,12 +215,21 @@ function enableV2(h: Hierarchy, dir: string, controllers: { controller: string; 
   }
 }
 
+export interface ApplyOptions {
+  /**
+   * false: leave the device rules as they are (an `update` that names no devices; create always
+   * writes them, runc's default list included)
+   */
+  devices?: boolean;
+}
+
 /**
  * Write `r` into `dirs` (index-aligned with layout.hierarchies, as cgroupDirs/createCgroups make them).
  * Throws ConfigError naming the field; returns warnings.
  */
-export function applyResources(layout: CgroupLayout, dirs: string[], r: Resources | undefined, w: Writer = new FsWriter()): string[] {
+export function applyResources(layout: CgroupLayout, dirs: string[], r: Resources | undefined, w: Writer = new FsWriter(), opts: ApplyOptions = {}): string[] {
   const plan = checkResources(layout, r, (d, f) => w.read(d, f));
+  if (opts.devices === false) plan.steps = plan.steps.filter((s) => s.controller !== 'devices');
   const warnings = [...plan.warnings];
   const collect: Writer = { write: (d, f, v, p) => w.write(d, f, v, p), read: (d, f) => w.read(d, f), warn: (m) => warnings.push(m) };
   for (const [i, list] of plan.enable) enableV2(layout.hierarchies[i], dirs[i], list, collect);

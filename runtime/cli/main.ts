@@ -57,6 +57,7 @@ const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undef
       spec: () => require('./spec').command,
       start: () => require('./start').command,
       state: () => require('./state').command,
+      update: () => require('./update').command,
     };
 
 function defaultRoot(): string {

@@ -127,9 +127,24 @@ export const COMMANDS: Command[] = [
   { name: 'update', usage: '[options] <container-id>', describe: 'update container resource constraints', man: 'runc-update(8)', minArgs: 1, maxArgs: 1,
     flags: [
       { name: 'resources', short: 'r', type: 'string', describe: 'path to a file containing the resources to update or \'-\' to read from the standard input' },
-      ...['blkio-weight', 'cpu-period', 'cpu-quota', 'cpu-share', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-cpus', 'cpuset-mems',
-        'kernel-memory', 'kernel-memory-tcp', 'memory', 'cpu-idle', 'memory-reservation', 'memory-swap', 'pids-limit',
-        'l3-cache-schema', 'mem-bw-schema'].map((name): Flag => ({ name, type: 'string', describe: `set ${name.replace(/-/g, ' ')}` }))] },
+      { name: 'blkio-weight', type: 'number', describe: 'Specifies per cgroup weight, range is from 10 to 1000' },
+      { name: 'cpu-period', type: 'string', describe: 'CPU CFS period to be used for hardcapping (in usecs). 0 to use system default' },
+      { name: 'cpu-quota', type: 'string', describe: 'CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period' },
+      { name: 'cpu-burst', type: 'string', describe: 'CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period' },
+      { name: 'cpu-share', type: 'string', describe: 'CPU shares (relative weight vs. other containers)' },
+      { name: 'cpu-rt-period', type: 'string', describe: 'CPU realtime period to be used for hardcapping (in usecs). 0 to use system default' },
+      { name: 'cpu-rt-runtime', type: 'string', describe: 'CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period' },
+      { name: 'cpuset-cpus', type: 'string', describe: 'CPU(s) to use' },
+      { name: 'cpuset-mems', type: 'string', describe: 'Memory node(s) to use' },
+      { name: 'kernel-memory', type: 'string', describe: '(obsoleted; do not use)' },
+      { name: 'kernel-memory-tcp', type: 'string', describe: '(obsoleted; do not use)' },
+      { name: 'memory', type: 'string', describe: 'Memory limit (in bytes)' },
+      { name: 'cpu-idle', type: 'string', describe: 'set cgroup SCHED_IDLE or not, 0: default behavior, 1: SCHED_IDLE' },
+      { name: 'memory-reservation', type: 'string', describe: 'Memory reservation or soft_limit (in bytes)' },
+      { name: 'memory-swap', type: 'string', describe: "Total memory usage (memory + swap); set '-1' to enable unlimited swap" },
+      { name: 'pids-limit', type: 'number', describe: 'Maximum number of pids allowed in the container' },
+      { name: 'l3-cache-schema', type: 'string', describe: 'The string of Intel RDT/CAT L3 cache schema' },
+      { name: 'mem-bw-schema', type: 'string', describe: 'The string of Intel RDT/MBA memory bandwidth schema' }] },
 ];
 
 /** kebab-case flag name → camelCase key in parsed options (`pid-file` → `pidFile`) */
