@@ -232,8 +232,13 @@ static void op_fork(const Step &s) {
     send_msg(MSG_PID, &p, 4);
     _exit(0);
   }
-  /* The init: a session of its own, as runc's nsexec does. */
+  /* The init: a session of its own, as runc's nsexec does. Until it is ready (op_wait_start) it
+   * dies with the runtime: a create killed before it saved the init's pid leaves no init behind.
+   * The runtime may already be gone: then the socket reads end-of-file. */
   setsid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  char c;
+  if (recv(g_sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) _exit(1);
 }
 
 static void run(Step *steps, uint32_t n) {

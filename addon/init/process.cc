@@ -89,10 +89,19 @@ void op_hook(const Step &s) {
  * profile, sendmsg(2) is not, and the filter may already be loaded here (runc's order). */
 void op_wait_start(const Step &s) {
   int dir = fd_at(arg(s, 0).i);
+  /* Before saying ready: can the fifo be opened at all? Without a reader a non-blocking open for
+   * writing fails with ENXIO after the descriptor is allocated, so EMFILE (process.rlimits
+   * RLIMIT_NOFILE too low) or EACCES shows here, where it can still be reported; create must not
+   * succeed for an init that dies right after. Same call as below, so a seccomp profile that
+   * allows one allows the other. */
+  int fd;
+  do fd = openat(dir, arg(s, 1).s, O_WRONLY | O_NONBLOCK | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0 && errno != ENXIO) fail("open exec fifo", arg(s, 1).s);
+  /* The runtime may exit once we are ready: its death must no longer kill us (op_fork). */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   close(g_sock);
   g_sock = -1;
-  int fd;
-  do fd = openat(dir, arg(s, 1).s, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) do fd = openat(dir, arg(s, 1).s, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail("open exec fifo");
   if (write(fd, "0", 1) != 1) fail("write exec fifo");
   close(fd);

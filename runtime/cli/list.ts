@@ -5,7 +5,7 @@
  */
 import type { GlobalOptions } from '../container/api';
 import { UsageError } from '../errors';
-import type { State } from '../spec/types';
+import type { Listed } from '../container/list';
 import { print } from './output';
 import type { ParsedArgs } from './parse';
 
@@ -16,7 +16,7 @@ export function tabulate(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('') + '\n').join('');
 }
 
-export function formatList(states: State[], format: string, quiet: boolean): string {
+export function formatList(states: Listed[], format: string, quiet: boolean): string {
   if (quiet) return states.map((s) => s.id + '\n').join('');
   if (format === 'json') return JSON.stringify(states.length ? states : null) + '\n';
   if (format !== 'table') throw new UsageError(`invalid format option`);

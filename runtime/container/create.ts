@@ -6,16 +6,15 @@
 import fs = require('fs');
 import path = require('path');
 import { GlobalOptions, CreateOptions } from './api';
-import { StateError, UsageError, fsStepError } from '../errors';
+import { UsageError } from '../errors';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
 import { Spec } from '../spec/types';
 import { publicState } from '../state/public';
-import { native, LOCK_EX } from '../native';
-import { procStat } from '../state/status';
-import { checkId, stateDir, fifoPath, writeState, writeFileAtomic, ensureRoot, SavedState } from '../state/store';
+import { checkId, stateDir, writeState, writeFileAtomic, makeStateDir, removeStateDir, sweepStale, SavedState } from '../state/store';
+import { ownStartTime, liveStartTime } from '../state/status';
 import { systemdCgroupsPath } from '../cgroups/systemd';
-import { createCgroups, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { plannedCgroupDirs, makeCgroupDirs, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
@@ -27,7 +26,8 @@ import { createRdtGroup, addRdtPid, removeRdtGroup } from './intelrdt';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
 import { trace } from '../trace';
-import { killAndWait } from './signal';
+import { killContainer, readNamespaces } from './processes';
+import { killPoint } from '../killpoint';
 
 export interface Created {
   saved: SavedState;
@@ -84,63 +84,75 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   for (const w of plan.warnings) g.warn?.(w);
   trace('planned');
   const undo = new Undo();
+  const ownStart = ownStartTime();
+  sweepStale(g.root, liveStartTime);
+  // What create is about to acquire goes into state.json before it is acquired (cgroup directories
+  // now, the init's pid as soon as it is known), so a runtime killed at any moment leaves a record
+  // that `state`, `list` and `delete --force` act on (architecture.md).
+  const saved: SavedState = {
+    ociVersion: spec.ociVersion,
+    id: o.id,
+    pid: 0,
+    startTime: '',
+    bundle,
+    rootfs,
+    created: rfc3339Nano(new Date(), process.hrtime.bigint()),
+    annotations: spec.annotations,
+    owner: '',
+    cgroupPaths: cgDirs,
+    cgroupCreated: plannedCgroupDirs(cgDirs),
+    spec,
+    creator: { pid: process.pid, startTime: ownStart },
+  };
+  killPoint('create:planned');
   try {
-    ensureRoot(g.root);
-    try {
-      fs.mkdirSync(dir, { mode: 0o711 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StateError(`container with given ID already exists: ${o.id}`);
-      throw fsStepError(`--root ${g.root}: mkdir ${dir}`, e);
-    }
-    undo.push('remove the state directory', () => fs.rmSync(dir, { recursive: true, force: true }));
-    // Held until create returns: delete/start wait for it, and it goes away if this process is killed.
-    const lockFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    const lockFd = makeStateDir(g.root, saved, ownStart, () => killPoint('create:temp-state'));
+    undo.push('remove the state directory', () => removeStateDir(g.root, o.id, ownStart));
     undo.push('unlock', () => fs.closeSync(lockFd));
-    native().flock(lockFd, LOCK_EX);
-    try {
-      native().mkfifo(fifoPath(g.root, o.id), 0o622);
-    } catch (e) {
-      throw fsStepError(`mkfifo ${fifoPath(g.root, o.id)}`, e);
-    }
     trace('state directory');
-    const cg = createCgroups(cgDirs);
+    killPoint('create:state-dir');
+    const busy = cgroupPids(cgDirs, true).length;
+    // runc says the same; the container's own processes are told apart at delete (processes.ts)
+    if (busy) g.warn?.(`container's cgroup is not empty: ${busy} process(es) found (linux.cgroupsPath ${cgroupsPath})`);
+    const planned = saved.cgroupCreated;
+    undo.push('remove cgroups', () => {
+      for (const w of removeCgroups(saved.cgroupCreated, cgDirs)) g.warn?.(w);
+    });
+    const made = makeCgroupDirs(planned, () => killPoint('create:cgroup-mkdir'));
+    if (made.length !== planned.length) {
+      // another create made one of them meanwhile: it is not ours to remove
+      saved.cgroupCreated = made;
+      writeState(g.root, saved, false);
+    }
     trace('cgroups made');
-    undo.push('remove cgroups', () => removeCgroups(cg.created, cg.dirs));
-    const now = new Date();
-    const saved: SavedState = {
-      ociVersion: spec.ociVersion,
-      id: o.id,
-      pid: 0,
-      startTime: '',
-      bundle,
-      rootfs,
-      created: rfc3339Nano(now, process.hrtime.bigint()),
-      annotations: spec.annotations,
-      owner: '',
-      cgroupPaths: cg.dirs,
-      cgroupCreated: cg.created,
-      spec,
-      creator: { pid: process.pid, startTime: procStat(process.pid)?.startTime ?? '' },
-    };
-    // A first state.json while creating: if this process is killed now, `delete --force` still
-    // knows the cgroups to remove (status: creating while we live, stopped once we are gone).
-    writeState(g.root, saved, false);
-    trace('first state.json');
-    for (const w of applyResources(layout, cg.dirs, spec.linux?.resources)) g.warn?.(w);
+    killPoint('create:cgroups');
+    for (const w of applyResources(layout, cgDirs, spec.linux?.resources)) g.warn?.(w);
     trace('resources applied');
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
-      onSpawn: (stage0) => prewarmMigration(cg.dirs, stage0),
-      onPid: (pid) => {
+      onSpawn: (stage0) => {
+        prewarmMigration(cgDirs, stage0);
+        killPoint('create:spawned');
+      },
+      onPid: (pid, startTime) => {
+        killPoint('create:pid');
         saved.pid = pid;
-        undo.push('kill the container init', () => killAndWait(cgroupPids(cg.dirs).concat(pid)));
-        addPid(cg.dirs, pid);
+        saved.startTime = startTime;
+        saved.namespaces = readNamespaces(pid, spec);
+        // Before the init enters the cgroups: delete tells the container's processes by this.
+        // (Killed before this write, the init dies by itself: see op_fork in addon/init.)
+        writeState(g.root, saved, false);
+        undo.push('kill the container init', () => killContainer(saved));
+        killPoint('create:pid-saved');
+        addPid(cgDirs, pid);
         if (rdt) addRdtPid(rdt, pid);
         moveNetDevices(spec, pid);
+        killPoint('create:placed');
       },
       onSeccompListener: (fd, pid) => sendSeccompListener(spec, publicState(saved, 'creating', pid), fd),
       onPrestart: (pid) => {
+        killPoint('create:prestart');
         const creating = JSON.stringify(publicState(saved, 'creating', pid));
         runHooks(spec.hooks?.prestart, 'prestart', creating);
         runHooks(spec.hooks?.createRuntime, 'createRuntime', creating);
@@ -148,9 +160,10 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
       },
     }, undo);
     trace('init ready');
-    saved.startTime = launched.startTime;
+    killPoint('create:ready');
     delete saved.creator;
     writeState(g.root, saved);
+    killPoint('create:saved');
     if (o.pidFile) {
       try {
         writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));

@@ -25,7 +25,7 @@ export interface LaunchHooks {
    * mounts (so the slow cgroup v1 migration overlaps with them); it forks nothing, and unshares
    * its cgroup namespace, only after the PRESTART sync, which comes after this.
    */
-  onPid(pid: number): void;
+  onPid(pid: number, startTime: string): void;
   /** rootfs ready, before pivot_root: run prestart/createRuntime; return the hook states */
   onPrestart(pid: number): string[];
   /** the init loaded a seccomp filter with SCMP_ACT_NOTIFY: hand its listener on (linux.seccomp.listenerPath) */
@@ -116,6 +116,10 @@ function stepError(plan: LaunchPlan, m: { step: number; errno: number; syscall: 
   // program lookups and hooks report a complete sentence
   if (m.syscall === 'exec' || m.syscall === 'hook') return new OciError(`${s.pointer}: ${m.detail}`);
   if (s.op === Op.EXEC && m.detail) return new OciError(`${s.pointer}: ${m.detail}: ${strerror(m.errno)}`);
+  if (s.op === Op.WAIT_START && m.errno === 24) {
+    // the init checks it can open exec.fifo before it says it is ready (plan_wire.h)
+    return new ConfigError('/process/rlimits', 'RLIMIT_NOFILE leaves the init no file descriptor to open exec.fifo (too many open files)');
+  }
   if (s.op === Op.SETNS && m.errno === 22 && plan.files[(s.args[0] as { file: number }).file].kind === 'ns') {
     const f = plan.files[(s.args[0] as { file: number }).file];
     return new ConfigError(s.pointer, `${f.path} is not a ${s.what.replace('setns ', '')} namespace`);
@@ -186,7 +190,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           const st = procStat(initPid);
           result.pid = initPid;
           result.startTime = st?.startTime ?? '';
-          hooks.onPid(initPid);
+          hooks.onPid(initPid, result.startTime);
           trace('init placed in cgroups');
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.IDMAP) {
           writeIdMaps(stage0, plan);

@@ -10,12 +10,14 @@ import { deriveStatus, initAlive } from '../state/status';
 import { runHooksWarn } from '../hooks/run';
 import { publicState } from '../state/public';
 import { sleepSync } from '../sleep';
+import { killPoint } from '../killpoint';
 
 
 /** Release the init: returns once it has taken the byte, i.e. is about to exec. */
 export function releaseInit(root: string, s: SavedState): void {
   const fifo = fifoPath(root, s.id);
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  killPoint('start:opened');
   try {
     const buf = Buffer.alloc(1);
     const readByte = (): boolean => {
@@ -37,6 +39,7 @@ export function releaseInit(root: string, s: SavedState): void {
   } finally {
     fs.closeSync(fd);
   }
+  killPoint('start:released');
   fs.unlinkSync(fifo);
 }
 

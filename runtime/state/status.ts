@@ -23,6 +23,37 @@ export function procStat(pid: number): { state: string; startTime: string } | un
   return { state: rest[0], startTime: rest[19] };
 }
 
+/** This process's start time (names its `~` directories under --root). */
+export function ownStartTime(): string {
+  return procStat(process.pid)?.startTime ?? '0';
+}
+
+/** The start time of a live (not zombie) process, for sweeping `~` directories. */
+export function liveStartTime(pid: number): string | undefined {
+  const st = procStat(pid);
+  return st && st.state !== 'Z' ? st.startTime : undefined;
+}
+
+/** The create that is making `s` still runs. */
+export function creatorAlive(s: SavedState): boolean {
+  if (!s.creator) return false;
+  const st = procStat(s.creator.pid);
+  return !!st && st.state !== 'Z' && st.startTime === s.creator.startTime;
+}
+
+/**
+ * The init has not exec'd the container's program yet: it still runs from the sealed copy of
+ * oci-ts-init (a start killed after releasing it, before removing exec.fifo, leaves the fifo of a
+ * running container).
+ */
+function initWaiting(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`).startsWith('/memfd:oci-ts-init');
+  } catch {
+    return true; /* cannot tell: trust the fifo */
+  }
+}
+
 export function initAlive(s: SavedState): boolean {
   if (!s.pid) return false;
   const st = procStat(s.pid);
@@ -30,13 +61,10 @@ export function initAlive(s: SavedState): boolean {
 }
 
 export function deriveStatus(root: string, s: SavedState): Status {
-  if (s.creator) {
-    // create has not finished: creating while its process lives, else it was killed (stopped)
-    const st = procStat(s.creator.pid);
-    return st && st.state !== 'Z' && st.startTime === s.creator.startTime ? 'creating' : 'stopped';
-  }
+  // create has not finished: creating while its process lives, else it was killed (stopped)
+  if (s.creator) return creatorAlive(s) ? 'creating' : 'stopped';
   if (!initAlive(s)) return 'stopped';
   // frozen before created, as runc's refreshState: a created container can be paused too
   if (isFrozen(s.cgroupPaths)) return 'paused';
-  return fs.existsSync(fifoPath(root, s.id)) ? 'created' : 'running';
+  return fs.existsSync(fifoPath(root, s.id)) && initWaiting(s.pid) ? 'created' : 'running';
 }

@@ -1,6 +1,15 @@
 /**
  * The state directory: <root>/<id>/ holding state.json (written atomically: temp file, fsync,
  * rename) and exec.fifo. Commands that change a container hold an flock on the directory.
+ *
+ * A killed runtime must leave a container that `state`, `list` and `delete --force` can handle
+ * (architecture.md "A runtime killed at any moment"), so:
+ * - the directory appears complete: made as `~<pid>.<starttime>.<n>` with state.json and the fifo
+ *   inside, locked, then renamed to <id>; a <root>/<id> always has a readable state.json;
+ * - state.json names what create is about to acquire (cgroup directories) before it acquires it,
+ *   and the init's pid as soon as it is known;
+ * - delete renames the directory away last, after everything else is released.
+ * A `~` directory whose process is gone is swept by the next create or delete.
  */
 import fs = require('fs');
 import path = require('path');
@@ -12,7 +21,7 @@ import { Spec } from '../spec/types';
 export interface SavedState {
   ociVersion: string;
   id: string;
-  /** host pid of the init, and its start time (field 22 of /proc/PID/stat) against pid reuse */
+  /** host pid of the init, and its start time (field 22 of /proc/PID/stat) against pid reuse; 0 until known */
   pid: number;
   startTime: string;
   bundle: string;
@@ -20,16 +29,27 @@ export interface SavedState {
   created: string;
   annotations?: Record<string, string>;
   owner: string;
-  /** cgroup directories created for this container (absolute), deepest last */
+  /** the container's cgroup directory in each hierarchy (absolute) */
   cgroupPaths: string[];
-  /** cgroup directories oci-ts made and must remove */
+  /** cgroup directories oci-ts makes (written before it makes them) and must remove */
   cgroupCreated: string[];
+  /**
+   * The namespaces the container made for itself (not joined, not the host's), as the init's
+   * /proc/PID/ns links read them ("pid:[4026532301]"): which processes of its cgroup are the
+   * container's (runtime/container/processes.ts).
+   */
+  namespaces?: Record<string, string>;
   spec: Spec;
-  /** present while create runs: the creating process (pid, start time); the init's pid is 0 then */
+  /** present while create runs: the creating process (pid, start time) */
   creator?: { pid: number; startTime: string };
 }
 
 const ID_RE = /^[\w+\-.]+$/;
+
+/** Names under --root that are not containers: the seccomp cache and `~` directories in the making. */
+export function isContainerName(name: string): boolean {
+  return !name.startsWith('~') && name !== '.seccomp-cache';
+}
 
 export function checkId(id: string): void {
   if (!id) throw new UsageError('container id cannot be empty');
@@ -50,18 +70,81 @@ export function fifoPath(root: string, id: string): string {
   return path.join(root, id, 'exec.fifo');
 }
 
+/**
+ * The state directory exists but its state.json cannot be used (empty, truncated, wrong types,
+ * missing). `partial` holds the fields that could be read, for `delete --force`.
+ */
+export class UnreadableStateError extends StateError {
+  constructor(readonly id: string, readonly file: string, readonly problem: string, readonly partial: Partial<SavedState>) {
+    super(`container ${id}: ${file}: ${problem}`);
+  }
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const isPid = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Each field: its check and what it must be. Optional fields may be absent. */
+const FIELDS: [keyof SavedState, (v: unknown) => boolean, string, boolean][] = [
+  ['ociVersion', isStr, 'a string', false],
+  ['id', isStr, 'a string', false],
+  ['pid', isPid, 'a pid (an integer >= 0)', false],
+  ['startTime', isStr, 'a string', false],
+  ['bundle', isStr, 'a string', false],
+  ['rootfs', isStr, 'a string', false],
+  ['created', isStr, 'a string', false],
+  ['owner', isStr, 'a string', false],
+  ['cgroupPaths', isStrList, 'a list of strings', false],
+  ['cgroupCreated', isStrList, 'a list of strings', false],
+  ['spec', isObj, 'an object', false],
+  ['annotations', isObj, 'an object', true],
+  ['namespaces', (v) => isObj(v) && Object.values(v).every(isStr), 'an object of strings', true],
+  ['creator', (v) => isObj(v) && isPid(v.pid) && isStr(v.startTime), 'an object {pid, startTime}', true],
+];
+
+/**
+ * Check a parsed state.json: undefined when usable, else the first problem (JSON pointer). The
+ * fields that pass go to `partial` (what delete --force can still act on).
+ */
+export function checkSaved(v: unknown, partial: Partial<SavedState> = {}): string | undefined {
+  if (!isObj(v)) return 'not a JSON object';
+  let problem: string | undefined;
+  for (const [key, ok, what, optional] of FIELDS) {
+    const x = v[key];
+    if (x === undefined && optional) continue;
+    if (ok(x)) (partial as Record<string, unknown>)[key] = x;
+    else problem ??= x === undefined ? `/${key} is missing` : `/${key} must be ${what}`;
+  }
+  return problem;
+}
+
 export function readState(root: string, id: string): SavedState {
   checkId(id);
+  const file = statePath(root, id);
   let text: string;
   try {
-    text = fs.readFileSync(statePath(root, id), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (fs.existsSync(stateDir(root, id))) throw new UnreadableStateError(id, file, 'missing', {});
       throw new StateError(`container ${id} does not exist`);
     }
+    if (code === 'EISDIR') throw new UnreadableStateError(id, file, 'is a directory', {});
     throw e;
   }
-  return JSON.parse(text) as SavedState;
+  if (!text.trim()) throw new UnreadableStateError(id, file, 'empty', {});
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new UnreadableStateError(id, file, `invalid JSON (${(e as Error).message})`, {});
+  }
+  const partial: Partial<SavedState> = {};
+  const problem = checkSaved(v, partial);
+  if (problem) throw new UnreadableStateError(id, file, problem, partial);
+  return v as SavedState;
 }
 
 /**
@@ -118,6 +201,89 @@ export function ensureRoot(root: string): void {
 /** `durable: false` for the state written while creating: it only has to survive this process. */
 export function writeState(root: string, s: SavedState, durable = true): void {
   writeFileAtomic(statePath(root, s.id), JSON.stringify(s), 0o600, durable);
+}
+
+let tempCount = 0;
+
+/** A name under --root for a directory this process is making or removing: `~<pid>.<starttime>.<n>`. */
+function tempName(root: string, ownStartTime: string): string {
+  return path.join(root, `~${process.pid}.${ownStartTime}.${++tempCount}`);
+}
+
+/**
+ * Remove `~` directories under --root whose process is gone (a create or delete killed half-way).
+ * They hold nothing but their own files: a create acquires nothing before its directory is in place.
+ */
+export function sweepStale(root: string, startTimeOf: (pid: number) => string | undefined): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^~(\d+)\.(\d+)\.\d+$/.exec(n);
+    if (!m || startTimeOf(Number(m[1])) === m[2]) continue;
+    fs.rmSync(path.join(root, n), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Make the state directory complete in one step: a `~` directory with state.json and exec.fifo,
+ * locked (the lock is held until create returns, and released if this process is killed), renamed
+ * to <root>/<id>. Returns the lock's fd. Throws "already exists" when the id is taken.
+ */
+export function makeStateDir(root: string, s: SavedState, ownStartTime: string, afterTemp?: () => void): number {
+  ensureRoot(root);
+  const tmp = tempName(root, ownStartTime);
+  try {
+    fs.mkdirSync(tmp, { mode: 0o711 });
+  } catch (e) {
+    throw fsStepError(`--root ${root}: mkdir ${tmp}`, e);
+  }
+  let fd = -1;
+  try {
+    fd = fs.openSync(tmp, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    native().flock(fd, LOCK_EX);
+    writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(s), 0o600, false);
+    try {
+      native().mkfifo(path.join(tmp, 'exec.fifo'), 0o622);
+    } catch (e) {
+      throw fsStepError(`mkfifo ${path.join(tmp, 'exec.fifo')}`, e);
+    }
+    afterTemp?.();
+    try {
+      // rename(2) onto an existing non-empty directory fails: another container has the id
+      fs.renameSync(tmp, stateDir(root, s.id));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') {
+        throw new StateError(`container with given ID already exists: ${s.id}`);
+      }
+      throw fsStepError(`--root ${root}: rename ${tmp} to ${stateDir(root, s.id)}`, e);
+    }
+    return fd;
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Remove the state directory as one step: renamed to a `~` name first (so <root>/<id> is either
+ * complete or gone), then its files.
+ */
+export function removeStateDir(root: string, id: string, ownStartTime: string, afterRename?: () => void): void {
+  const tmp = tempName(root, ownStartTime);
+  try {
+    fs.renameSync(stateDir(root, id), tmp);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  afterRename?.();
+  fs.rmSync(tmp, { recursive: true, force: true });
 }
 
 /** Hold the container's lock while fn runs. */
