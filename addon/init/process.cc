@@ -150,6 +150,8 @@ void op_exec(const Step &s) {
   /* Everything above stdio and the preserved fds closes at exec (main() marked them already;
    * again here for fds opened since, ignoring a seccomp profile that forbids close_range). */
   syscall(SYS_close_range, 3 + (unsigned)arg(s, 2).i, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+  /* Set in op_fork until the runtime knows us; a detached exec outlives its runtime. */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   char **argv = arg(s, 0).list;
   if (arg(s, 3).s) g_label = arg(s, 3).s;
   const char *path = g_exec_path[0] ? g_exec_path : argv[0];
