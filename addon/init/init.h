@@ -46,6 +46,8 @@ int fd_at(int64_t index);
 
 /* rootfs.cc */
 int resolve_in_root(const char *path, int mkkind);
+/* The same inside another root (an O_PATH fd of it). */
+int resolve_in(int root, const char *path, int mkkind);
 void op_rootfs_bind(const Step &s);
 void op_mount(const Step &s);
 void op_mount_idmap(const Step &s);
@@ -69,6 +71,9 @@ void op_caps(const Step &s);
 void op_capbset(const Step &s);
 void op_ambient(const Step &s);
 void op_console(const Step &s);
+void op_close_fds(const Step &s);
+void op_mkdir(const Step &s);
+void op_chdir(const Step &s);
 
 /* State JSON documents received with MSG_CONTINUE; HOOK steps name one (1-based) as stdin. */
 extern const char *g_states[8];

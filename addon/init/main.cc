@@ -96,7 +96,7 @@ void fail(const char *syscall, const char *detail, int err) {
 }
 
 int fd_at(int64_t index) {
-  if (index < 0 || index >= g_nfds) { errno = EBADF; fail("fd index"); }
+  if (index < 0 || index >= g_nfds || g_fds[index] < 0) { errno = EBADF; fail("fd index"); }
   return g_fds[index];
 }
 
@@ -312,9 +312,9 @@ static void run(Step *steps, uint32_t n) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl(PR_SET_NO_NEW_PRIVS)");
         break;
       case OP_UMASK: umask(arg(s, 0).i); break;
-      case OP_CHDIR:
-        if (chdir(arg(s, 0).s) < 0) fail("chdir", arg(s, 0).s);
-        break;
+      case OP_CHDIR: op_chdir(s); break;
+      case OP_CLOSE_FDS: op_close_fds(s); break;
+      case OP_MKDIR: op_mkdir(s); break;
       case OP_PRCTL:
         if (prctl(arg(s, 0).i, arg(s, 1).i, 0, 0, 0) < 0) fail("prctl");
         break;

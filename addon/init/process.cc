@@ -1,4 +1,5 @@
-/* Process steps: hooks run by the init, the exec fifo, capabilities, the console, execve. */
+/* Process steps: hooks run by the init, the exec fifo, descriptors and the working directory,
+ * capabilities, the console, execve. */
 #include "init.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/openat2.h>
 
 static const Arg &arg(const Step &s, uint32_t i) {
   static Arg none = {};
@@ -241,4 +244,105 @@ void op_console(const Step &s) {
   for (int fd = 0; fd < 3; fd++)
     if (dup2(slave, fd) < 0) fail("dup2");
   if (slave > 2) close(slave);
+}
+
+/*
+ * The working directory (CVE-2024-21626). process.cwd comes from the image (its WORKDIR), so it
+ * is hostile input: /proc/self/fd/N names whatever directory the init holds as descriptor N, and a
+ * host directory there would start the container's process outside its root, where `..` climbs
+ * to the host. Three defences, each enough on its own:
+ *   1. CLOSE_FDS before the first CHDIR: the init holds no descriptor but stdio, the preserved
+ *      fds, the sync socket, the root and the received fds later steps name (all close-on-exec);
+ *   2. the path is resolved inside the current root with openat2(RESOLVE_IN_ROOT |
+ *      RESOLVE_NO_MAGICLINKS) from an fd of "/", then fchdir: no /proc magic link is followed, and
+ *      `..` stops at the root;
+ *   3. after the fchdir, getcwd(2) must name a path under the root: the kernel prefixes
+ *      "(unreachable)" otherwise (runc's check), and the init fails before any code of the image.
+ */
+
+/* preserved:int fd_index:int... */
+void op_close_fds(const Step &s) {
+  int keep[72];
+  int n = 0;
+  keep[n++] = g_sock;
+  keep[n++] = g_rootfd;
+  bool listed[64] = {};
+  for (uint32_t i = 1; i < s.nargs && n < 72; i++) {
+    keep[n++] = fd_at(arg(s, i).i);
+    listed[arg(s, i).i] = true;
+  }
+  for (int i = 0; i < g_nfds; i++)
+    if (!listed[i]) g_fds[i] = -1; /* closed below: a later step naming it fails with EBADF */
+  /* sort the kept fds, then close the gaps between them */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
+  unsigned from = 3 + (unsigned)arg(s, 0).i;
+  struct rlimit rl;
+  unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < (1u << 20) ? (unsigned)rl.rlim_max : (1u << 20);
+  for (int i = 0; i <= n; i++) {
+    unsigned to = i < n ? (unsigned)keep[i] : ~0U; /* close [from, to) */
+    if (i < n && (keep[i] < 0 || (unsigned)keep[i] < from)) continue;
+    if (to > from) {
+      /* close_range(2) may be refused by a seccomp profile loaded already: close one by one */
+      if (syscall(SYS_close_range, from, to - 1, 0) < 0)
+        for (unsigned fd = from; fd < to && fd < top; fd++) close((int)fd);
+    }
+    from = to + 1;
+  }
+}
+
+static int open_in_root(const char *path) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return -1;
+  struct open_how how = {};
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  long fd;
+  do fd = syscall(SYS_openat2, root, path, &how, sizeof how); while (fd < 0 && errno == EAGAIN);
+  int e = errno;
+  close(root);
+  errno = e;
+  return (int)fd;
+}
+
+[[noreturn]] static void cwd_fail(const char *syscall_name, int err) {
+  if (err == ELOOP) fail("resolve", "inside the container's root (a /proc magic link or a symlink loop)", ELOOP);
+  fail(syscall_name, "", err);
+}
+
+/* path: make the missing directories of process.cwd inside the root (runc's MkdirAll, 0755). A
+ * path that cannot resolve inside the root is left for CHDIR to refuse with its reason. */
+void op_mkdir(const Step &s) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) fail("open", "/");
+  int fd = resolve_in(root, arg(s, 0).s, 1);
+  int e = errno;
+  close(root);
+  if (fd >= 0) { close(fd); return; }
+  if (e == ELOOP || e == ENOTDIR) return;
+  cwd_fail("mkdir", e);
+}
+
+static bool g_cwd_done = false;
+
+/* path final */
+void op_chdir(const Step &s) {
+  const char *path = arg(s, 0).s;
+  bool final = arg(s, 1).i != 0;
+  if (!g_cwd_done) {
+    int fd = open_in_root(path);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0 && fchdir(fd) < 0) e = errno;
+    if (fd >= 0) close(fd);
+    if (e) {
+      /* runc: a directory only the container's user can enter is tried again after setuid */
+      if (!final && (e == EACCES || e == EPERM)) return;
+      cwd_fail("chdir", e);
+    }
+    g_cwd_done = true;
+  }
+  char buf[4096];
+  long r = syscall(SYS_getcwd, buf, sizeof buf);
+  if (r < 0) fail("getcwd");
+  if (buf[0] != '/') fail("getcwd", "reports the working directory outside the container's root: possible breakout", EPERM);
 }

@@ -47,24 +47,26 @@ static int openat2_in_root(int root, const char *rel, int flags) {
   }
 }
 
-static int resolve_depth(const char *path, int mkkind, int depth);
+static int resolve_depth(int root, const char *path, int mkkind, int depth);
 
 /* Resolve `path` (absolute or relative, taken inside the rootfs) to an O_PATH fd. mkkind: 0 must
  * exist, 1 make missing directories, 2 make missing directories and the last component as a file.
  * A dangling symlink on the way is followed inside the rootfs and its target made (as runc's
  * securejoin does), never outside it. */
-int resolve_in_root(const char *path, int mkkind) { return resolve_depth(path, mkkind, 0); }
+int resolve_in_root(const char *path, int mkkind) { return resolve_depth(g_rootfd, path, mkkind, 0); }
 
-static int resolve_depth(const char *path, int mkkind, int depth) {
+int resolve_in(int root, const char *path, int mkkind) { return resolve_depth(root, path, mkkind, 0); }
+
+static int resolve_depth(int root, const char *path, int mkkind, int depth) {
   if (depth > 40) { errno = ELOOP; return -1; }
   while (*path == '/') path++;
-  if (!*path) return openat2_in_root(g_rootfd, ".", O_PATH);
-  int fd = openat2_in_root(g_rootfd, path, O_PATH);
+  if (!*path) return openat2_in_root(root, ".", O_PATH);
+  int fd = openat2_in_root(root, path, O_PATH);
   if (fd >= 0 || errno != ENOENT || !mkkind) return fd;
   char buf[4096];
   if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
   strcpy(buf, path);
-  int parent = openat2_in_root(g_rootfd, ".", O_PATH);
+  int parent = openat2_in_root(root, ".", O_PATH);
   char *comp = buf;
   while (comp && *comp) {
     char *slash = strchr(comp, '/');
@@ -72,7 +74,7 @@ static int resolve_depth(const char *path, int mkkind, int depth) {
     bool last = !slash || !slash[1];
     if (*comp && strcmp(comp, ".") != 0) {
       /* Resolve the prefix so far inside the root: symlinks in it stay inside the root. */
-      int next = openat2_in_root(g_rootfd, buf, O_PATH);
+      int next = openat2_in_root(root, buf, O_PATH);
       if (next < 0 && errno == ENOENT) {
         if (last && mkkind == 2) {
           int f = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -82,7 +84,7 @@ static int resolve_depth(const char *path, int mkkind, int depth) {
           close(parent);
           return -1;
         }
-        next = openat2_in_root(g_rootfd, buf, O_PATH);
+        next = openat2_in_root(root, buf, O_PATH);
         if (next < 0 && errno == ENOENT) {
           /* still missing: a dangling symlink. Continue at its target (taken inside the root). */
           char target[4096];
@@ -98,7 +100,7 @@ static int resolve_depth(const char *path, int mkkind, int depth) {
               snprintf(joined, sizeof joined, "%s%s/%s", buf, target, rest);
             }
             close(parent);
-            return resolve_depth(joined, mkkind, depth + 1);
+            return resolve_depth(root, joined, mkkind, depth + 1);
           }
           errno = ENOENT;
         }
@@ -126,6 +128,9 @@ void op_rootfs_bind(const Step &s) {
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0) fail("mount", rootfs);
   g_rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (g_rootfd < 0) fail("open", rootfs);
+  /* From here the init works in the rootfs, as runc's does: a createContainer hook starts there,
+   * not in the runtime's working directory on the host. */
+  if (fchdir(g_rootfd) < 0) fail("fchdir", rootfs);
 }
 
 void op_mount_propagation(const Step &s) {

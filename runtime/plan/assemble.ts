@@ -7,7 +7,7 @@
  *            createContainer hooks (container mount ns, before pivot_root: runtime-spec config.md)
  *            pivot_root (or MS_MOVE+chroot with --no-pivot), root propagation
  *            console, sysctl, masked/readonly paths, root.readonly, hostname
- *            oom_score_adj, rlimits, identity and capabilities, cwd  (process.ts)
+ *            oom_score_adj, rlimits, descriptors, identity and capabilities, cwd  (process.ts)
  *            program lookup, no_new_privs, exec fifo, startContainer hooks, execve
  */
 import { ConfigError } from '../errors';
@@ -17,7 +17,7 @@ import { ungrantable } from './capabilities';
 import { LaunchPlan, Op, Step, SyncTag, FileRef, step } from './types';
 import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP, CLONE_NEWUSER } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
-import { RLIMITS, privilegedProcessSteps, identitySteps, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
+import { RLIMITS, privilegedProcessSteps, identitySteps, mkdirCwdSteps, KeptFds, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
 export interface PlanOptions {
   bundle: string;
@@ -71,6 +71,7 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   else if (opts.noPivot) s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));
   else s.push(step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
   if (mountNs) s.push(...afterPivotSteps(spec));
+  s.push(...mkdirCwdSteps(proc));
   if (proc.terminal) s.push(consoleStep(proc, opts.consoleSocket, plan.files));
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     s.push(step(Op.WRITE_FILE, [`/proc/sys/${key.replace(/\./g, '/')}`, value], `/linux/sysctl/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, `sysctl ${key}`));
@@ -79,9 +80,11 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (spec.root?.readonly) s.push(step(Op.REMOUNT_RO, ['/'], '/root/readonly', 'remount / read-only'));
   if (spec.hostname !== undefined && spec.hostname !== '') s.push(step(Op.SETHOSTNAME, [spec.hostname], '/hostname', 'sethostname'));
   if (spec.domainname !== undefined && spec.domainname !== '') s.push(step(Op.SETDOMAINNAME, [spec.domainname], '/domainname', 'setdomainname'));
-  s.push(...processSteps(proc, spec.linux, facts, plan.warnings));
+  // the state directory holds exec.fifo: the one host directory the init keeps past CHDIR (close-on-exec)
   plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
-  s.push(step(Op.WAIT_START, [{ file: plan.files.length - 1 }, 'exec.fifo'], '', 'wait for start'));
+  const stateDir = { file: plan.files.length - 1 };
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [stateDir] }));
+  s.push(step(Op.WAIT_START, [stateDir, 'exec.fifo'], '', 'wait for start'));
   s.push(...hookSteps(spec.hooks?.startContainer, 'startContainer', STATE_CREATED));
   s.push(execStep(proc, opts.preserveFds));
   return plan;
@@ -136,7 +139,7 @@ export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, 
   s.push(step(Op.FORK, [0], '', 'fork the process'));
   if (!hasNamespace(spec, 'mount')) s.push(step(Op.CHROOT, [opts.rootfs], '/root/path', 'chroot into the rootfs (no mount namespace)'));
   if (proc.terminal) s.push(consoleStep(proc, opts.consoleSocket, plan.files));
-  s.push(...processSteps(proc, spec.linux, facts, plan.warnings));
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [] }));
   s.push(execStep(proc, opts.preserveFds));
   return plan;
 }
@@ -147,7 +150,7 @@ export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, 
  * no_new_privs is set), identity and capabilities, umask, cwd, the program lookup, LSM labels,
  * no_new_privs. Create waits for `start` between these and the exec; exec does not.
  */
-export function processSteps(proc: Process, linux: Linux | undefined, facts: ProcessFacts, warnings: string[]): Step[] {
+export function processSteps(proc: Process, linux: Linux | undefined, facts: ProcessFacts, warnings: string[], kept: KeptFds): Step[] {
   const s: Step[] = [];
   let seccomp: Step | undefined;
   if (linux?.seccomp) {
@@ -172,7 +175,7 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
   s.push(...schedulingSteps(proc, linux));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
-  s.push(...identitySteps(proc, facts.grantableCaps));
+  s.push(...identitySteps(proc, facts.grantableCaps, kept));
   const missing = ungrantable(proc.capabilities, facts.grantableCaps);
   // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
   if (missing.length) warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);

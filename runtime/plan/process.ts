@@ -6,10 +6,16 @@
  * across setuid; capset then sets effective/permitted/inheritable and ambient last; chdir runs
  * as the user (CVE-2024-21626: cwd is resolved inside the container, after pivot_root); the
  * program is looked up before the exec fifo so `create` fails early on a missing binary.
+ *
+ * The working directory (docs/launch-plan.md, "The working directory"): process.cwd comes from
+ * the image, so it is hostile input. Before it, CLOSE_FDS leaves the init only the descriptors
+ * later steps name; CHDIR resolves the path inside the root without /proc magic links and checks
+ * getcwd. It is tried before setuid (a directory only root can enter) and, on a permission
+ * error, again after (one only the user can enter), as runc does.
  */
 import { Process, Linux } from '../spec/types';
 import { ConfigError } from '../errors';
-import { Op, Step, step } from './types';
+import { Arg, Op, Step, step } from './types';
 import { capMasks, CAPABILITIES } from './capabilities';
 
 export const RLIMITS: Record<string, number> = {
@@ -122,14 +128,25 @@ export function privilegedProcessSteps(p: Process): Step[] {
   return steps;
 }
 
-export function identitySteps(p: Process, grantable?: bigint): Step[] {
+/** The descriptors the init still needs after the process steps begin. */
+export interface KeptFds {
+  /** --preserve-fds: 3..3+N-1 stay open into the process */
+  preserved: number;
+  /** plan files later steps name (the state directory WAIT_START opens exec.fifo in) */
+  files: { file: number }[];
+}
+
+export function identitySteps(p: Process, grantable: bigint | undefined, kept: KeptFds): Step[] {
   const caps = capMasks(p.capabilities, grantable);
   const u = p.user;
   const steps: Step[] = [
+    step(Op.CLOSE_FDS, [kept.preserved, ...(kept.files as Arg[])], '', 'close the descriptors the process steps do not need'),
     step(Op.CAPBSET, [caps.bounding], '/process/capabilities/bounding', 'drop bounding capabilities'),
     step(Op.KEEPCAPS, [1], '', 'keep capabilities across setuid'),
+    step(Op.CHDIR, [p.cwd, 0], '/process/cwd', `chdir ${p.cwd}`),
     step(Op.SETGROUPS, [(u.additionalGids ?? []).map(String)], '/process/user/additionalGids', 'setgroups'),
     step(Op.SETID_FINAL, [u.uid, u.gid], '/process/user', `setuid ${u.uid} setgid ${u.gid}`),
+    step(Op.CHDIR, [p.cwd, 1], '/process/cwd', `chdir ${p.cwd}`),
     step(Op.KEEPCAPS, [0], '', 'clear keep-capabilities'),
     step(Op.CAPS, [caps.effective, caps.permitted, caps.inheritable], '/process/capabilities', 'capset'),
   ];
@@ -138,8 +155,12 @@ export function identitySteps(p: Process, grantable?: bigint): Step[] {
   const ambient = caps.ambient & caps.permitted & caps.inheritable;
   if (ambient) steps.push(step(Op.AMBIENT, [ambient], '/process/capabilities/ambient', 'raise ambient capabilities'));
   steps.push(step(Op.UMASK, [u.umask ?? 0o022], '/process/user/umask', 'umask'));
-  steps.push(step(Op.CHDIR, [p.cwd], '/process/cwd', `chdir ${p.cwd}`));
   return steps;
+}
+
+/** `create` makes a missing process.cwd inside the rootfs (runc's MkdirAll, 0755); exec does not. */
+export function mkdirCwdSteps(p: Process): Step[] {
+  return p.cwd.split('/').some((c) => c && c !== '.' && c !== '..') ? [step(Op.MKDIR, [p.cwd], '/process/cwd', `create ${p.cwd}`)] : [];
 }
 
 export function envValue(env: string[] | undefined, name: string): string | undefined {

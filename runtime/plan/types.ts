@@ -50,6 +50,8 @@ export enum Op {
   MEMPOLICY = 46,
   MOUNT_IDMAP = 47,
   SCHED_AFFINITY = 48,
+  CLOSE_FDS = 49,
+  MKDIR = 50,
 }
 
 export enum SyncTag {

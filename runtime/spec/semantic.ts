@@ -9,7 +9,7 @@
  */
 import { ConfigError } from '../errors';
 import { pointerToken } from './limits';
-import type { Hook, IdMapping, Namespace, NamespaceType, Spec } from './types';
+import type { Hook, IdMapping, Namespace, NamespaceType, Spec, User } from './types';
 
 /** Collects non-fatal findings (e.g. a relative mount destination, which runc also only warns about). */
 export type Warn = (pointer: string, message: string) => void;
@@ -55,6 +55,38 @@ export function checkProcess(spec: Spec): void {
   if (!p.args || p.args.length === 0) fail('/process/args', 'must contain at least one entry (the program to run)');
   if (!p.args![0]) fail('/process/args/0', 'must not be empty');
   if (!isAbs(p.cwd)) fail('/process/cwd', `"${p.cwd}" must be an absolute path`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// user and group ids: the one rule, for config.json, exec's process.json and exec --user
+
+/**
+ * The largest uid/gid a process may be given. setresuid(2)/setresgid(2) take (uid_t)-1, that is
+ * 4294967295, as "leave unchanged", so such an id would run the process as root; runc (through
+ * moby/sys/user) takes 0-2147483647 and says "uids and gids must be in range 0-2147483647".
+ */
+export const MAX_ID = 2147483647;
+
+/** Why `id` is not a uid/gid a process can be given, or undefined when it is one. */
+export function idProblem(id: number): string | undefined {
+  if (Number.isInteger(id) && id >= 0 && id <= MAX_ID) return undefined;
+  return `${id} is out of range: uids and gids must be in range 0-${MAX_ID}`;
+}
+
+/** process.user (or a process.json's user, with base '/user'): uid, gid, additionalGids. */
+export function checkUserIds(user: User | undefined, base = '/process/user'): void {
+  if (!user) return;
+  const check = (id: number, pointer: string) => {
+    const problem = idProblem(id);
+    if (problem) fail(pointer, problem);
+  };
+  check(user.uid, `${base}/uid`);
+  check(user.gid, `${base}/gid`);
+  (user.additionalGids ?? []).forEach((g, i) => check(g, `${base}/additionalGids/${i}`));
+}
+
+export function checkProcessUser(spec: Spec): void {
+  checkUserIds(spec.process?.user);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -106,12 +138,21 @@ export function checkIdMappings(spec: Spec): void {
   });
 }
 
+/**
+ * A mapping starts at a valid id (idProblem) and its range stays below 4294967295, which is no id
+ * at all ((uid_t)-1; the kernel refuses a range that reaches it). The identity map of the initial
+ * namespace, 0 0 4294967295, is the largest one allowed.
+ */
 function checkMappingList(maps: IdMapping[] | undefined, base: string): void {
   if (!maps) return;
   maps.forEach((m, i) => {
+    for (const key of ['containerID', 'hostID'] as const) {
+      const problem = idProblem(m[key]);
+      if (problem) fail(`${base}/${i}/${key}`, problem);
+    }
     if (m.size < 1) fail(`${base}/${i}/size`, 'must be at least 1');
-    if (m.containerID + m.size > ID_LIMIT) fail(`${base}/${i}`, 'containerID + size must not exceed 4294967296');
-    if (m.hostID + m.size > ID_LIMIT) fail(`${base}/${i}`, 'hostID + size must not exceed 4294967296');
+    if (m.containerID + m.size > ID_LIMIT - 1) fail(`${base}/${i}/size`, `containerID + size is ${m.containerID + m.size}: the range must end below 4294967295, which is not an id`);
+    if (m.hostID + m.size > ID_LIMIT - 1) fail(`${base}/${i}/size`, `hostID + size is ${m.hostID + m.size}: the range must end below 4294967295, which is not an id`);
     for (let j = 0; j < i; j++) {
       const o = maps[j];
       if (overlaps(m.containerID, m.size, o.containerID, o.size)) {
@@ -377,7 +418,7 @@ export function checkSeccomp(spec: Spec): void {
 
 /** Every check, in the order they run (the first failure is reported). */
 export const CHECKS: readonly Check[] = [
-  checkOciVersion, checkRoot, checkProcess, checkNamespaces, checkUserNamespace, checkIdMappings, checkUserIsMapped,
+  checkOciVersion, checkRoot, checkProcess, checkProcessUser, checkNamespaces, checkUserNamespace, checkIdMappings, checkUserIsMapped,
   checkTimeNamespace, checkUts, checkHooks, checkMounts, checkMaskedAndReadonlyPaths, checkDevices, checkRlimits,
   checkCapabilities, checkScheduler, checkIoPriority, checkSysctl, checkMemoryPolicy, checkNetDevices, checkSeccomp,
 ];

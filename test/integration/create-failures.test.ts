@@ -174,9 +174,9 @@ describeRoot('create failures clean up', () => {
     });
   });
 
-  test('process.cwd that does not exist in the rootfs names /process/cwd', () => {
-    b = makeBundle(['true'], (c) => (c.process.cwd = '/no/such/dir'));
-    expectCleanFailure(b, id, /\/process\/cwd\b.*\/no\/such\/dir.*no such file or directory/);
+  test('process.cwd under a regular file names /process/cwd (a missing cwd is made, as runc does)', () => {
+    b = makeBundle(['true'], (c) => (c.process.cwd = '/etc/passwd/dir'));
+    expectCleanFailure(b, id, /\/process\/cwd\b.*\/etc\/passwd\/dir.*not a directory/);
   });
 
   test('args[0] not found: executable file not found in $PATH', () => {

@@ -56,6 +56,41 @@ test('every config-derived step names its JSON pointer', () => {
   expect(find(p.steps, Op.CHDIR)[0].pointer).toBe('/process/cwd');
 });
 
+test('process.cwd: descriptors closed first, chdir tried before setuid and again after, made after pivot_root', () => {
+  const p = buildPlan(spec((s) => {
+    s.process!.cwd = '/srv/app';
+    s.linux!.namespaces!.push({ type: 'network', path: '/var/run/netns/x' });
+  }), { ...opts, preserveFds: 2 }, facts);
+  const o = ops(p.steps);
+  const idx = (op: Op, from = 0) => o.indexOf(op, from);
+  // CLOSE_FDS keeps the preserved fds and only the state directory among the plan's files
+  const close = find(p.steps, Op.CLOSE_FDS);
+  expect(close).toHaveLength(1);
+  const stateDir = p.files.findIndex((f) => f.path === '/run/oci-ts/x');
+  expect(close[0].args).toEqual([2, { file: stateDir }]);
+  expect(p.files.map((f) => f.path)).toContain('/var/run/netns/x');
+  const chdirs = find(p.steps, Op.CHDIR);
+  expect(chdirs.map((s) => s.args)).toEqual([['/srv/app', 0], ['/srv/app', 1]]);
+  expect(chdirs.map((s) => s.pointer)).toEqual(['/process/cwd', '/process/cwd']);
+  const first = idx(Op.CHDIR);
+  expect(idx(Op.CLOSE_FDS)).toBeLessThan(first);
+  expect(first).toBeLessThan(idx(Op.SETID_FINAL));
+  expect(idx(Op.CHDIR, first + 1)).toBeGreaterThan(idx(Op.SETID_FINAL));
+  expect(idx(Op.CHDIR, first + 1)).toBeLessThan(idx(Op.EXEC_LOOKUP));
+  // every step after CLOSE_FDS names only the files it kept
+  for (const s of p.steps.slice(idx(Op.CLOSE_FDS) + 1)) {
+    for (const a of s.args) if (typeof a === 'object' && a !== null && 'file' in a) expect(a.file).toBe(stateDir);
+  }
+  // the missing directory is made inside the new root, before it can be made read-only
+  const mk = find(p.steps, Op.MKDIR);
+  expect(mk.map((s) => [s.args, s.pointer])).toEqual([[['/srv/app'], '/process/cwd']]);
+  expect(idx(Op.MKDIR)).toBeGreaterThan(idx(Op.PIVOT_ROOT));
+  const ro = buildPlan(spec((s) => { s.process!.cwd = '/srv/app'; s.root!.readonly = true; }), opts, facts);
+  expect(ops(ro.steps).indexOf(Op.MKDIR)).toBeLessThan(ops(ro.steps).indexOf(Op.REMOUNT_RO));
+  // nothing to make for the root itself, however it is spelled
+  for (const cwd of ['/', '/../..', '/./']) expect(find(buildPlan(spec((s) => { s.process!.cwd = cwd; }), opts, facts).steps, Op.MKDIR)).toEqual([]);
+});
+
 test('joined namespaces come first, the user namespace last; pid is joined by path then forked', () => {
   const p = buildPlan(spec((s) => {
     s.linux!.namespaces = [

@@ -1,7 +1,7 @@
 /** Cross-field rules (runtime/spec/semantic.ts): one test per rule, each asserting the pointer. No root needed. */
 import { ConfigError } from '../../runtime/errors';
 import { defaultSpec } from '../../runtime/spec/default-spec';
-import { checkSemantics, sysctlDotted } from '../../runtime/spec/semantic';
+import { checkSemantics, checkUserIds, idProblem, sysctlDotted } from '../../runtime/spec/semantic';
 
 const base = (): any => JSON.parse(JSON.stringify(defaultSpec(false)));
 const rootless = (): any => JSON.parse(JSON.stringify(defaultSpec(true)));
@@ -101,16 +101,63 @@ describe('namespaces', () => {
     const c = rootless();
     c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 0 }];
     rejects(c, '/linux/uidMappings/0/size', /at least 1/);
-    c.linux.uidMappings = [{ containerID: 0, hostID: 4294967000, size: 65536 }];
-    rejects(c, '/linux/uidMappings/0', /hostID \+ size/);
-    c.linux.uidMappings = [{ containerID: 4294967295, hostID: 0, size: 2 }];
-    rejects(c, '/linux/uidMappings/0', /containerID \+ size/);
+    c.linux.uidMappings = [{ containerID: 0, hostID: 2147483000, size: 2147484296 }];
+    rejects(c, '/linux/uidMappings/0/size', /hostID \+ size is 4294967296: the range must end below 4294967295/);
+    c.linux.uidMappings = [{ containerID: 2147483647, hostID: 0, size: 2147483649 }];
+    rejects(c, '/linux/uidMappings/0/size', /containerID \+ size/);
     c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 5, hostID: 5000, size: 10 }];
     rejects(c, '/linux/uidMappings/1/containerID', /overlaps \/linux\/uidMappings\/0/);
     c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 10, hostID: 1005, size: 10 }];
     rejects(c, '/linux/uidMappings/1/hostID', /overlaps/);
     c.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }, { containerID: 10, hostID: 1010, size: 10 }];
     accepts(c);
+  });
+  test('ids of a mapping are in range 0-2147483647 (containerID, hostID; linux and per-mount)', () => {
+    for (const key of ['containerID', 'hostID']) {
+      for (const id of [2147483648, 4294967295]) {
+        const c = rootless();
+        c.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1, [key]: id }];
+        rejects(c, `/linux/gidMappings/0/${key}`, `${id} is out of range: uids and gids must be in range 0-2147483647`);
+        const m = base();
+        m.mounts.push({ destination: '/d', type: 'bind', source: '/tmp', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1, [key]: id }] });
+        rejects(m, `/mounts/${m.mounts.length - 1}/gidMappings/0/${key}`, /out of range/);
+      }
+    }
+    const c = rootless();
+    c.linux.uidMappings = [{ containerID: 2147483647, hostID: 2147483647, size: 1 }];
+    c.process.user.uid = 2147483647;
+    accepts(c);
+    // the identity map of the initial user namespace is the largest allowed
+    c.linux.uidMappings = [{ containerID: 0, hostID: 0, size: 4294967295 }];
+    c.process.user.uid = 0;
+    accepts(c);
+  });
+  test('process.user ids are in range 0-2147483647: (uid_t)-1 would leave the process root', () => {
+    for (const id of [2147483648, 4294967294, 4294967295]) {
+      for (const field of ['uid', 'gid']) {
+        const c = base();
+        c.process.user[field] = id;
+        rejects(c, `/process/user/${field}`, `${id} is out of range: uids and gids must be in range 0-2147483647`);
+      }
+      const c = base();
+      c.process.user.additionalGids = [5, id];
+      rejects(c, '/process/user/additionalGids/1', /out of range/);
+    }
+    const c = base();
+    c.process.user = { uid: 2147483647, gid: 2147483647, additionalGids: [0, 2147483647] };
+    accepts(c);
+  });
+  test('idProblem and checkUserIds are the one rule for other callers (exec --user, process.json)', () => {
+    expect(idProblem(0)).toBeUndefined();
+    expect(idProblem(2147483647)).toBeUndefined();
+    for (const bad of [-1, 1.5, 2147483648, 4294967295, NaN]) expect(idProblem(bad)).toMatch(/uids and gids must be in range 0-2147483647/);
+    let err: unknown;
+    try {
+      checkUserIds({ uid: 0, gid: 0, additionalGids: [4294967295] }, '/user');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).pointer).toBe('/user/additionalGids/0');
   });
   test('process.user must be mapped in a new user namespace', () => {
     const c = rootless();

@@ -77,7 +77,9 @@ enum oci_op {
   OP_NO_NEW_PRIVS = 29,  /* (none) */
   OP_SECCOMP = 30,       /* bpf:str(raw sock_filter bytes) flags:int */
   OP_UMASK = 31,         /* mask:int */
-  OP_CHDIR = 32,         /* path:str */
+  OP_CHDIR = 32,         /* path:str final:int — resolve path inside the current root (openat2 RESOLVE_IN_ROOT,
+                            no /proc magic links), fchdir, check getcwd is reachable from the root. final 0:
+                            a permission error is left for the final try (after setuid), as runc does */
   OP_HOOK = 33,          /* path:str argv:list env:list timeout_ms:int stdin_state:int(0 none, k: k-th state) label:str */
   OP_WAIT_START = 34,    /* dirfd_index:int name:str — MSG_READY, open the exec fifo, write one byte */
   OP_EXEC_LOOKUP = 35,   /* file:str path_env:str — resolve argv0 now so create fails early */
@@ -94,6 +96,9 @@ enum oci_op {
   OP_SCHED_AFFINITY = 48, /* mask:str(bytes) — sched_setaffinity */
   OP_CAPBSET = 44,       /* keep:int(bitmask) — drop every other capability from the bounding set */
   OP_AMBIENT = 45,       /* mask:int — raise these ambient capabilities (after OP_CAPS) */
+  OP_CLOSE_FDS = 49,     /* preserved:int fd_index:int... — close every fd but stdio, the preserved ones,
+                            the sync socket, the root and the listed received fds (before CHDIR) */
+  OP_MKDIR = 50,         /* path:str(in-root) — make the missing directories of path (process.cwd) */
 };
 
 enum oci_sync_tag {
