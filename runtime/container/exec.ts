@@ -16,7 +16,7 @@ import { deriveStatus } from '../state/status';
 import { native, LOCK_UN } from '../native';
 import { parseConfig } from '../spec/load';
 import { validateSchema } from '../spec/validate';
-import { checkSemantics, CAPABILITIES } from '../spec/semantic';
+import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
 import { Process, Spec } from '../spec/types';
 import { buildExecPlan } from '../plan/assemble';
 import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
@@ -35,7 +35,6 @@ import { foreground, waitChild } from './foreground';
 const LOCK_SH = 1;
 /** process.json is a few KiB; anything far larger is not one */
 const MAX_PROCESS_JSON = 4 << 20;
-const MAX_ID = 2147483647;
 
 /** Where a field of the process came from, for messages: process.json, a flag, or config.json. */
 type Labeler = (pointer: string) => string;

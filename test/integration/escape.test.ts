@@ -198,7 +198,44 @@ describeRoot('escape through process.cwd', () => {
     const r = tryRun();
     expect(fs.existsSync(path.join(b.rootfs, 'hook-ran'))).toBe(r.status === 0);
   });
+  test('exec --cwd /proc/self/fd/N (and a process.json cwd) does not reach the host', () => {
+    bundle('/', (c) => {
+      c.process.args = ['sleep', '1000'];
+    });
+    ociOk(b, ['run', '--detach', id]);
+    const reached: string[] = [];
+    const probe = attacker(marker, hostDir);
+    const cwds = [...Array.from({ length: 8 }, (_, i) => `/proc/self/fd/${3 + i}`), '/proc/self/cwd', '/proc/1/cwd', '/proc/self/root/..'];
+    for (const cwd of cwds) {
+      const r = run([OCI_TS, '--root', b.root, 'exec', '--cwd', cwd, id, ...probe], { cwd: b.dir });
+      if (escaped(r)) reached.push(`--cwd ${cwd}`);
+      else if (r.status === 0) expect(/^PWD=(.*)$/m.exec(r.stdout)?.[1]).toMatch(/^\//);
+      else expect(r.stderr).toMatch(/--cwd\b/);
+    }
+    const json = path.join(b.dir, 'process.json');
+    fs.writeFileSync(json, JSON.stringify({ args: probe, cwd: '/proc/self/fd/4', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] }));
+    const r = run([OCI_TS, '--root', b.root, 'exec', '--process', json, id], { cwd: b.dir });
+    if (escaped(r)) reached.push('process.json /cwd');
+    expect(reached).toEqual([]);
+  });
+
+  test('exec --user 4294967295 and a process.json uid past 2147483647 are refused', () => {
+    bundle('/', (c) => {
+      c.process.args = ['sleep', '1000'];
+    });
+    ociOk(b, ['run', '--detach', id]);
+    const r = run([OCI_TS, '--root', b.root, 'exec', '--user', '4294967295', id, 'sh', '-c', 'id -u > /exec-ran-as'], { cwd: b.dir });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/--user 4294967295\b/);
+    const json = path.join(b.dir, 'process.json');
+    fs.writeFileSync(json, JSON.stringify({ args: ['sh', '-c', 'id -u > /exec-ran-as'], cwd: '/', user: { uid: 0, gid: 4294967295 } }));
+    const j = run([OCI_TS, '--root', b.root, 'exec', '--process', json, id], { cwd: b.dir });
+    expect(j.status).not.toBe(0);
+    expect(j.stderr).toMatch(/process\.json \/user\/gid: 4294967295 is out of range: uids and gids must be in range 0-2147483647/);
+    expect(fs.existsSync(path.join(b.rootfs, 'exec-ran-as'))).toBe(false);
+  });
 });
+
 
 /** How process.cwd is entered, as runc does it (issue 15 parity): tried as root and again as the user; made when missing. */
 describeRoot('process.cwd is entered as runc enters it', () => {
