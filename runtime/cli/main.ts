@@ -46,6 +46,7 @@ const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undef
   : {
       create: () => require('./create').command,
       delete: () => require('./delete').command,
+      events: () => require('./events').command,
       exec: () => require('./exec').command,
       features: () => require('./features').command,
       kill: () => require('./kill').command,

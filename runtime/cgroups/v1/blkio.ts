@@ -10,6 +10,7 @@
  */
 import { Resources } from '../../spec/types';
 import { blockIOOf, RES, ThrottleDevice, Writer } from '../writer';
+import { BlkioEntry, BlkioKey, readText, Stats } from '../statfiles';
 
 const P = `${RES}/blockIO`;
 
@@ -37,4 +38,42 @@ export function apply(dir: string, r: Resources, w: Writer): void {
       w.write(dir, file, `${d.major}:${d.minor} ${d.rate}`, `${P}/${field}/${i}`);
     });
   }
+}
+
+/** "8:0 Read 123" / "8:0 123" lines; "Total N" is skipped (runc getBlkioStat). */
+function statFile(dir: string, file: string): BlkioEntry[] {
+  const out: BlkioEntry[] = [];
+  for (const line of (readText(dir, file) ?? '').split('\n')) {
+    const f = line.split(/[\s:]+/).filter(Boolean);
+    if (f.length < 3 || !/^\d+$/.test(f[0]) || !/^\d+$/.test(f[1])) continue;
+    const [op, value] = f.length >= 4 ? [f[2], f[3]] : ['', f[2]];
+    if (/^\d+$/.test(value)) out.push({ major: BigInt(f[0]), minor: BigInt(f[1]), op, value: BigInt(value) });
+  }
+  return out;
+}
+
+/** stat field → file suffix, for the CFQ (blkio.*) and BFQ (blkio.bfq.*) schedulers. */
+const FILES: [BlkioKey, string][] = [
+  ['sectorsRecursive', 'sectors_recursive'],
+  ['ioServiceTimeRecursive', 'io_service_time_recursive'],
+  ['ioWaitTimeRecursive', 'io_wait_time_recursive'],
+  ['ioMergedRecursive', 'io_merged_recursive'],
+  ['ioQueueRecursive', 'io_queued_recursive'],
+  ['ioTimeRecursive', 'time_recursive'],
+  ['ioServicedRecursive', 'io_serviced_recursive'],
+  ['ioServiceBytesRecursive', 'io_service_bytes_recursive'],
+];
+
+/**
+ * runc fs BlkioGroup.GetStats: the BFQ files when they have entries, else CFQ's, else the
+ * throttle layer's two (bytes and ios), which every kernel has.
+ */
+export function stats(dir: string, s: Stats): void {
+  for (const prefix of ['blkio.bfq.', 'blkio.']) {
+    if (!statFile(dir, `${prefix}io_serviced_recursive`).length) continue;
+    for (const [key, suffix] of FILES) s.blkio[key] = statFile(dir, prefix + suffix);
+    return;
+  }
+  s.blkio.ioServicedRecursive = statFile(dir, 'blkio.throttle.io_serviced_recursive');
+  s.blkio.ioServiceBytesRecursive = statFile(dir, 'blkio.throttle.io_service_bytes_recursive');
 }

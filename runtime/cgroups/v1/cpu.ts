@@ -12,6 +12,7 @@
 import { ConfigError } from '../../errors';
 import { Resources } from '../../spec/types';
 import { cpuOf, errnoOf, RES, Writer } from '../writer';
+import { readKV, Stats } from '../statfiles';
 
 const P = `${RES}/cpu`;
 
@@ -49,4 +50,12 @@ export function apply(dir: string, r: Resources, w: Writer): void {
   if (c.burst !== undefined) w.write(dir, 'cpu.cfs_burst_us', String(c.burst), `${P}/burst`);
   if (c.idle !== undefined) w.write(dir, 'cpu.idle', String(c.idle), `${P}/idle`);
   pair(dir, w, ['cpu.rt_period_us', c.realtimePeriod, `${P}/realtimePeriod`], ['cpu.rt_runtime_us', c.realtimeRuntime, `${P}/realtimeRuntime`]);
+}
+
+/** Throttling counters from cpu.stat (runc fs CpuGroup.GetStats). */
+export function stats(dir: string, s: Stats): void {
+  const kv = readKV(dir, 'cpu.stat');
+  s.cpu.throttling.periods = kv.nr_periods ?? 0n;
+  s.cpu.throttling.throttledPeriods = kv.nr_throttled ?? 0n;
+  s.cpu.throttling.throttledTime = kv.throttled_time ?? 0n;
 }

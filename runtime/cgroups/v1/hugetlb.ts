@@ -7,6 +7,7 @@
  */
 import { Resources } from '../../spec/types';
 import { errnoOf, RES, Writer } from '../writer';
+import { hugePageSizes, readText, readU, Stats } from '../statfiles';
 
 /** Shared by v1 and v2 (suffix '.limit_in_bytes' or '.max'). */
 export function applyHugetlb(dir: string, r: Resources, w: Writer, suffix: string): void {
@@ -27,4 +28,13 @@ export function applyHugetlb(dir: string, r: Resources, w: Writer, suffix: strin
 
 export function apply(dir: string, r: Resources, w: Writer): void {
   applyHugetlb(dir, r, w, '.limit_in_bytes');
+}
+
+/** Per page size: usage, peak and failcnt (v1 names; v2/hugetlb.ts has its own). */
+export function stats(dir: string, s: Stats): void {
+  for (const size of hugePageSizes()) {
+    const p = `hugetlb.${size}`;
+    if (readText(dir, `${p}.usage_in_bytes`) === undefined) continue;
+    s.hugetlb[size] = { usage: readU(dir, `${p}.usage_in_bytes`), max: readU(dir, `${p}.max_usage_in_bytes`), failcnt: readU(dir, `${p}.failcnt`) };
+  }
 }

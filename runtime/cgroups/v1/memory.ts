@@ -15,6 +15,7 @@
 import { ConfigError } from '../../errors';
 import { Resources } from '../../spec/types';
 import { errnoOf, memoryOf, RES, Writer } from '../writer';
+import { MemoryEntry, readKV, readU, Stats, U } from '../statfiles';
 
 const P = `${RES}/memory`;
 const LIMIT = 'memory.limit_in_bytes';
@@ -84,4 +85,31 @@ export function warnIgnored(m: ReturnType<typeof memoryOf>, w: Writer): void {
     w.warn(`${P}/kernel: kernel memory settings are ignored (deprecated; runc ignores them too)`);
   }
   if (m.useHierarchy !== undefined) w.warn(`${P}/useHierarchy: ignored (hierarchical accounting is always on)`);
+}
+
+/** usage/max_usage/failcnt/limit of "memory", "memory.memsw", "memory.kmem", "memory.kmem.tcp". */
+function entry(dir: string, prefix: string): MemoryEntry {
+  return {
+    usage: readU(dir, `${prefix}.usage_in_bytes`),
+    max: readU(dir, `${prefix}.max_usage_in_bytes`),
+    failcnt: readU(dir, `${prefix}.failcnt`),
+    limit: readU(dir, `${prefix}.limit_in_bytes`),
+  };
+}
+
+/** runc fs MemoryGroup.GetStats: memory.stat as raw (cache from it), and the four usage entries. */
+export function stats(dir: string, s: Stats): void {
+  const m = s.memory;
+  m.raw = readKV(dir, 'memory.stat');
+  m.cache = m.raw.cache ?? 0n;
+  m.usage = entry(dir, 'memory');
+  m.swap = entry(dir, 'memory.memsw');
+  m.kernel = entry(dir, 'memory.kmem');
+  m.kernelTCP = entry(dir, 'memory.kmem.tcp');
+}
+
+/** The OOM kill counter events watches (memory.oom_control "oom_kill N", Linux 4.13+). */
+export function oomKills(dir: string): U | undefined {
+  const kv = readKV(dir, 'memory.oom_control');
+  return kv.oom_kill;
 }

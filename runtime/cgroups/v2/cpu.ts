@@ -10,6 +10,7 @@
  */
 import { Resources } from '../../spec/types';
 import { cpuOf, errnoOf, RES, Writer } from '../writer';
+import { readKV, Stats } from '../statfiles';
 
 const P = `${RES}/cpu`;
 
@@ -40,4 +41,18 @@ export function apply(dir: string, r: Resources, w: Writer): void {
     w.write(dir, 'cpu.max', `${quota} ${c.period || 100000}`, c.quota ? `${P}/quota` : `${P}/period`);
     if (burstLater) w.write(dir, 'cpu.max.burst', String(c.burst), `${P}/burst`);
   }
+}
+
+/**
+ * runc fs2 statCpu: cpu.stat (present in every cgroup2 directory, controller enabled or not);
+ * microseconds become nanoseconds.
+ */
+export function stats(dir: string, s: Stats): void {
+  const kv = readKV(dir, 'cpu.stat');
+  s.cpu.usage.total = (kv.usage_usec ?? 0n) * 1000n;
+  s.cpu.usage.user = (kv.user_usec ?? 0n) * 1000n;
+  s.cpu.usage.kernel = (kv.system_usec ?? 0n) * 1000n;
+  s.cpu.throttling.periods = kv.nr_periods ?? 0n;
+  s.cpu.throttling.throttledPeriods = kv.nr_throttled ?? 0n;
+  s.cpu.throttling.throttledTime = (kv.throttled_usec ?? 0n) * 1000n;
 }

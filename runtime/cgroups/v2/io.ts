@@ -13,6 +13,7 @@
  */
 import { Resources } from '../../spec/types';
 import { blockIOOf, RES, ThrottleDevice, Writer } from '../writer';
+import { BlkioKey, readText, Stats } from '../statfiles';
 
 const P = `${RES}/blockIO`;
 
@@ -46,5 +47,26 @@ export function apply(dir: string, r: Resources, w: Writer): void {
     ((b[field] as ThrottleDevice[] | undefined) ?? []).forEach((d, i) => {
       w.write(dir, 'io.max', `${d.major}:${d.minor} ${key}=${d.rate}`, `${P}/${field}/${i}`);
     });
+  }
+}
+
+const IO_STAT: Record<string, [BlkioKey, string]> = {
+  rbytes: ['ioServiceBytesRecursive', 'Read'],
+  wbytes: ['ioServiceBytesRecursive', 'Write'],
+  rios: ['ioServicedRecursive', 'Read'],
+  wios: ['ioServicedRecursive', 'Write'],
+};
+
+/** runc fs2 statIo: io.stat "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." → v1-shaped entries. */
+export function stats(dir: string, s: Stats): void {
+  for (const line of (readText(dir, 'io.stat') ?? '').split('\n')) {
+    const [dev, ...items] = line.trim().split(/\s+/);
+    const m = /^(\d+):(\d+)$/.exec(dev ?? '');
+    if (!m) continue;
+    for (const item of items) {
+      const [k, v] = item.split('=');
+      const to = IO_STAT[k];
+      if (to && /^\d+$/.test(v ?? '')) s.blkio[to[0]].push({ major: BigInt(m[1]), minor: BigInt(m[2]), op: to[1], value: BigInt(v) });
+    }
   }
 }

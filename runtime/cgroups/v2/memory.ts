@@ -13,6 +13,7 @@ import { ConfigError } from '../../errors';
 import { Resources } from '../../spec/types';
 import { errnoOf, memoryOf, RES, Writer } from '../writer';
 import { warnIgnored } from '../v1/memory';
+import { MAX_U64, readKV, readU, Stats, U } from '../statfiles';
 
 const P = `${RES}/memory`;
 
@@ -52,4 +53,27 @@ export function apply(dir: string, r: Resources, w: Writer): void {
   if (m.disableOOMKiller) w.warn(`${P}/disableOOMKiller: cgroup v2 has no OOM-killer switch; ignored`);
   if (m.swappiness !== undefined && m.swappiness !== -1) w.warn(`${P}/swappiness: cgroup v2 has no per-cgroup swappiness; ignored`);
   warnIgnored(m, w);
+}
+
+/**
+ * runc fs2 statMemory: memory.stat as raw (cache = its "file"), usage from memory.current/max/peak;
+ * swap as v1 reports it, memory+swap (swap.current + current; the limits added unless "max").
+ */
+export function stats(dir: string, s: Stats): void {
+  const m = s.memory;
+  m.raw = readKV(dir, 'memory.stat');
+  m.cache = m.raw.file ?? 0n;
+  m.usage = { usage: readU(dir, 'memory.current'), max: readU(dir, 'memory.peak'), failcnt: 0n, limit: readU(dir, 'memory.max') };
+  const swapLimit = readU(dir, 'memory.swap.max');
+  m.swap = {
+    usage: readU(dir, 'memory.swap.current') + m.usage.usage,
+    max: 0n,
+    failcnt: 0n,
+    limit: swapLimit === MAX_U64 || m.usage.limit === MAX_U64 ? MAX_U64 : swapLimit + m.usage.limit,
+  };
+}
+
+/** The OOM kill counter events watches (memory.events "oom_kill N"). */
+export function oomKills(dir: string): U | undefined {
+  return readKV(dir, 'memory.events').oom_kill;
 }
