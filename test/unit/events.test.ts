@@ -58,7 +58,7 @@ test('v1 files: cpuacct (ticks to ns), blkio lines, pids max as 0, cpuset lists'
   expect(s.cpu.usage).toEqual({ total: 300n, percpu: [100n, 200n], percpu_user: [60n, 150n], percpu_kernel: [40n, 50n], user: 20000000n, kernel: 10000000n });
   expect(s.blkio.ioServiceBytesRecursive).toEqual([{ major: 8n, minor: 0n, op: 'Read', value: 4096n }, { major: 8n, minor: 0n, op: 'Write', value: 0n }]);
   expect(s.pids).toEqual({ current: 2n, limit: 0n });
-  expect(encode(statsData(s).blkio as never)).toBe('{"ioServiceBytesRecursive":[{"major":8,"op":"Read","value":4096},{"major":8,"op":"Write"}],"ioServicedRecursive":[{"major":8,"op":"Read","value":1}]}');
+  expect(encode((statsData(s) as any).blkio)).toBe('{"ioServiceBytesRecursive":[{"major":8,"op":"Read","value":4096},{"major":8,"op":"Write"}],"ioServicedRecursive":[{"major":8,"op":"Read","value":1}]}');
   expect(cpuList('0-2,4\n')).toEqual([0, 1, 2, 4]);
 });
 
