@@ -32,7 +32,7 @@ function signalAll(g: GlobalOptions, dirs: string[], signal: number): void {
     g.warn?.(`kill --all: ${(e as Error).message}`);
   }
   try {
-    for (const pid of cgroupPids(dirs)) {
+    for (const pid of cgroupPids(dirs, true)) {
       try {
         process.kill(pid, signal);
       } catch {

@@ -9,10 +9,10 @@ import { OciError } from '../errors';
 import { readState } from '../state/store';
 import { cgroupPids } from '../cgroups/manager';
 
-/** Every pid in the container's cgroups (runc GetAllPids), ascending. */
+/** Every pid in the container's cgroups, child cgroups included (runc GetAllPids), ascending. */
 export function containerPids(g: GlobalOptions, id: string): number[] {
   const s = readState(g.root, id);
-  return cgroupPids(s.cgroupPaths).sort((a, b) => a - b);
+  return cgroupPids(s.cgroupPaths, true).sort((a, b) => a - b);
 }
 
 /** ps(1) by PATH, else where Debian and Fedora put it (podman runs the runtime without PATH). */

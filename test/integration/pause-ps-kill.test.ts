@@ -194,3 +194,31 @@ const hybridV2 = fs.existsSync(path.join(UNIFIED, 'cgroup.procs'));
     }
   });
 });
+
+describeRoot('ps and kill --all: child cgroups', () => {
+  let b: Bundle;
+  afterEach(() => cleanup(b));
+
+  test('a process moved into a child cgroup of the container is listed and signalled (runc GetAllPids)', () => {
+    b = makeBundle(sh('sleep 1000 & wait'));
+    const id = uniqueId('sub');
+    ociOk(b, ['run', '-d', id]);
+    waitFor(() => pids(b, id).length === 2, 5000 * SLOW);
+    const init = JSON.parse(ociOk(b, ['state', id])).pid;
+    const child = pids(b, id).find((p) => p !== init)!;
+    const dirs: string[] = JSON.parse(fs.readFileSync(path.join(b.root, id, 'state.json'), 'utf8')).cgroupPaths;
+    for (const d of dirs) {
+      fs.mkdirSync(path.join(d, 'sub'));
+      // a v1 cpuset takes no task until it has cpus and mems
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, 'sub', f), readTrim(path.join(d, f)));
+      fs.writeFileSync(path.join(d, 'sub', 'cgroup.procs'), String(child));
+    }
+    for (const d of dirs) expect(readTrim(path.join(d, 'cgroup.procs')).split('\n')).not.toContain(String(child));
+    expect(pids(b, id)).toEqual([init, child].sort((x, y) => x - y));
+    ociOk(b, ['kill', '--all', id, 'KILL']);
+    waitFor(() => status(b, id) === 'stopped' && !fs.existsSync(`/proc/${child}/cmdline`), 5000 * SLOW);
+    ociOk(b, ['delete', id]);
+    for (const d of dirs) expect(fs.existsSync(path.join(d, 'sub'))).toBe(false);
+    expect(leftovers(b, id)).toEqual([]);
+  });
+});
