@@ -1,6 +1,7 @@
 #!/bin/sh
 # engines-smoke.sh: run one busybox container through each installed engine with oci-ts as the
-# runtime and print PASS/FAIL/SKIP per engine. See docs/engines.md.
+# runtime and print PASS/FAIL/SKIP per engine, then the cgroup commands through each engine
+# (ctr task pause/resume/ps/kill --all; podman pause/unpause/update). See docs/engines.md.
 #
 #   sudo conformance/engines-smoke.sh            # uses bin/oci-ts of this checkout
 #   OCI_TS=/abs/path/oci-ts conformance/engines-smoke.sh
@@ -101,10 +102,59 @@ EOF
     $ctr task kill -s KILL "$id" >/dev/null 2>&1; sleep 0.5
     $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
   fi
+  commands_containerd
   kill "$ctrd_pid" 2>/dev/null
   i=0; while kill -0 "$ctrd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
   kill -9 "$ctrd_pid" 2>/dev/null; wait "$ctrd_pid" 2>/dev/null
   ctrd_pid=
+}
+
+# The cgroup commands through the shim: ctr task pause/resume/ps/kill --all on a counter loop
+# (pause must stop it; ps must list the container's pids).
+count() { cat "$rootfs/tmp/count" 2>/dev/null || echo 0; }
+counter='i=0; while true; do i=$((i+1)); echo $i >/tmp/count; usleep 50000; done'
+commands_containerd() {
+  id=cmds-$$
+  if ! timeout 60 $ctr run -d --runc-binary "$oci" --runc-root "$d/runtime-root" --env PATH=/bin \
+      --rootfs "$rootfs" "$id" sh -c "$counter" >/dev/null 2>"$d/cmds.err"; then
+    report ctr-cmds FAIL "ctr run -d: $(tail -1 "$d/cmds.err")"; return
+  fi
+  sleep 1
+  why=
+  timeout 30 $ctr task pause "$id" || why="task pause failed"
+  [ -z "$why" ] && { $ctr task ls | grep -q "^$id .* PAUSED" || why="not PAUSED after pause"; }
+  a=$(count); sleep 1; [ -z "$why" ] && [ "$(count)" != "$a" ] && why="counter advanced while paused"
+  [ -z "$why" ] && { timeout 30 $ctr task resume "$id" || why="task resume failed"; }
+  a=$(count); sleep 1; [ -z "$why" ] && [ "$(count)" = "$a" ] && why="counter stopped after resume"
+  pids=$(timeout 30 $ctr task ps "$id" | awk 'NR > 1 { print $1 }' | wc -l)
+  [ -z "$why" ] && [ "$pids" -lt 2 ] && why="task ps listed $pids processes"
+  timeout 30 $ctr task kill -a -s KILL "$id" || why="${why:-task kill --all failed}"
+  i=0; until $ctr task ls | grep -q "^$id .* STOPPED" || [ $i -gt 50 ]; do sleep 0.2; i=$((i + 1)); done
+  $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
+  if [ -z "$why" ]; then report ctr-cmds PASS "task pause, resume, ps ($pids pids), kill --all"
+  else report ctr-cmds FAIL "$why"; fi
+}
+
+# podman pause/unpause/update: the counter stops while paused, update reaches the cgroup files
+commands_podman() {
+  if ! timeout 60 $pm run -d --name cmds-$$ --memory 256m --rootfs "$rootfs" sh -c "$counter" >/dev/null 2>"$d/cmds.err"; then
+    report podman-cmds FAIL "podman run -d: $(tail -1 "$d/cmds.err")"; return
+  fi
+  sleep 1
+  why=
+  timeout 30 $pm pause cmds-$$ >/dev/null || why="pause failed"
+  [ -z "$why" ] && [ "$($pm inspect cmds-$$ --format '{{.State.Status}}')" != paused ] && why="not paused after pause"
+  a=$(count); sleep 1; [ -z "$why" ] && [ "$(count)" != "$a" ] && why="counter advanced while paused"
+  [ -z "$why" ] && { timeout 30 $pm unpause cmds-$$ >/dev/null || why="unpause failed"; }
+  a=$(count); sleep 1; [ -z "$why" ] && [ "$(count)" = "$a" ] && why="counter stopped after unpause"
+  [ -z "$why" ] && { timeout 30 $pm update --memory 128m --memory-swap 256m cmds-$$ >/dev/null 2>"$d/cmds.err" || why="update: $(tail -1 "$d/cmds.err")"; }
+  full=$($pm inspect cmds-$$ --format '{{.Id}}')
+  got=$(cat /sys/fs/cgroup/memory/libpod_parent/libpod-"$full"/memory.limit_in_bytes \
+    /sys/fs/cgroup/libpod_parent/libpod-"$full"/memory.max 2>/dev/null | head -1)
+  [ -z "$why" ] && [ "$got" != 134217728 ] && why="memory limit after update: ${got:-no cgroup file}"
+  timeout 60 $pm rm -f cmds-$$ >/dev/null 2>&1
+  if [ -z "$why" ]; then report podman-cmds PASS "pause, unpause, update --memory (cgroup file 128 MiB)"
+  else report podman-cmds FAIL "$why"; fi
 }
 
 # ---- podman ---------------------------------------------------------------------------------
@@ -139,6 +189,8 @@ EOF
   else
     report podman FAIL "exit $rc: $(echo "$out" | tail -1)"
   fi
+  export CONTAINERS_CONF=$d/containers.conf
+  commands_podman
   CONTAINERS_CONF=$d/containers.conf timeout 60 $pm rm -af >/dev/null 2>&1
 }
 
