@@ -31,6 +31,7 @@ import { launch, Launched } from './launch';
 import { Undo } from './undo';
 import { killAndWait } from './signal';
 import { foreground, waitChild } from './foreground';
+import { trace } from '../trace';
 
 const LOCK_SH = 1;
 /** process.json is a few KiB; anything far larger is not one */
@@ -321,6 +322,7 @@ function sendPidfd(socketPath: string, pid: number): void {
  * 0 once it runs with --detach. Errors are thrown (the CLI gives them 255 in the foreground).
  */
 export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
+  trace('exec: start');
   const s = readState(g.root, o.id);
   const label = labeler(o);
   const raw = o.processFile ? readProcessFile(o.processFile) : processFromFlags(s.spec, o);
@@ -329,6 +331,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   checkTerminal(proc.terminal === true, o.consoleSocket, o.detach, o.processFile ? 'process.json /terminal' : '--tty', '--detach');
   const cgDirs = execCgroupDirs(s.cgroupPaths, o.cgroups, o.cgroups.length ? fs.readFileSync('/proc/self/mountinfo', 'utf8') : '');
 
+  trace('exec: process checked');
   let launched: Launched;
   const lockFd = fs.openSync(stateDir(g.root, o.id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
@@ -352,16 +355,25 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     // what comes from config.json was said at create; only the exec's own fields are worth a warning
     for (const w of plan.warnings.map((w) => relabelWarning(w, label))) if (!w.startsWith('config.json')) g.warn?.(w);
     for (const st of plan.steps) st.pointer = label(st.pointer);
+    trace('exec: planned');
     const undo = new Undo();
     try {
       launched = launch(plan, o.preserveFds, {
         // stage 0 joins the cgroups before it gets the plan: the process it forks is born in them
-        onSpawn: (stage0) => addPid(cgDirs, stage0),
-        onPid: (pid) => undo.push('kill the process', () => killAndWait([pid])),
+        onSpawn: (stage0) => {
+          trace('exec: helper spawned');
+          addPid(cgDirs, stage0);
+          trace('exec: helper placed in the cgroups');
+        },
+        onPid: (pid) => {
+          trace('exec: process forked');
+          undo.push('kill the process', () => killAndWait([pid]));
+        },
         onPrestart: () => [],
         onSeccompListener: (fd, pid) => sendSeccompListener(s.spec, publicState(s, 'running'), fd),
       }, undo, 'exec');
       undo.commit();
+      trace('exec: program exec\'d');
     } catch (e) {
       await undo.run();
       throw e;
