@@ -16,6 +16,7 @@ import { deriveStatus } from '../state/status';
 import { native, LOCK_UN } from '../native';
 import { parseConfig } from '../spec/load';
 import { validateSchema } from '../spec/validate';
+import { checkDocument } from '../spec/limits';
 import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
 import { Process, Spec } from '../spec/types';
 import { buildExecPlan } from '../plan/assemble';
@@ -169,6 +170,7 @@ function validateProcess(spec: Spec, proc: unknown, label: Labeler): { proc: Pro
   if (proc === null || typeof proc !== 'object' || Array.isArray(proc)) throw new OciError(`${label('/process')}: must be an object`);
   const wrapped = { ...spec, process: proc } as Spec;
   try {
+    checkDocument(wrapped);
     validateSchema(wrapped);
     const warnings = checkSemantics(wrapped).map((w) => relabelWarning(w, label)).filter((w) => !w.startsWith('config.json'));
     return { proc: wrapped.process!, warnings };
