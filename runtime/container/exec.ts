@@ -14,7 +14,7 @@ import { ConfigError, OciError, StateError, UsageError } from '../errors';
 import { readState, stateDir, writeFileAtomic, SavedState } from '../state/store';
 import { deriveStatus } from '../state/status';
 import { native, LOCK_UN } from '../native';
-import { parseConfig } from '../spec/load';
+import { readJsonFile, JsonFileError } from '../spec/load';
 import { validateSchema } from '../spec/validate';
 import { checkDocument } from '../spec/limits';
 import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
@@ -140,28 +140,13 @@ function processFromFlags(spec: Spec, o: ExecOptions): Process {
   return p;
 }
 
-/** --process FILE: a runtime-spec process object. */
+/** --process FILE: a runtime-spec process object, read as config.json is (readJsonFile). */
 function readProcessFile(file: string): unknown {
-  let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    return readJsonFile(file, 'process.json', MAX_PROCESS_JSON);
   } catch (e) {
-    throw new UsageError(`--process ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new UsageError(`--process ${file}: not a regular file`);
-    if (st.size > MAX_PROCESS_JSON) throw new UsageError(`--process ${file}: larger than ${MAX_PROCESS_JSON} bytes`);
-    const buf = Buffer.alloc(st.size);
-    let n = 0;
-    while (n < st.size) {
-      const r = fs.readSync(fd, buf, n, st.size - n, null);
-      if (r <= 0) break;
-      n += r;
-    }
-    return parseConfig(buf.toString('utf8', 0, n), 'process.json');
-  } finally {
-    fs.closeSync(fd);
+    if (e instanceof JsonFileError) throw new UsageError(`--process ${file}: ${e.problem}`);
+    throw e;
   }
 }
 

@@ -5,6 +5,12 @@
  *
  * Problems with the files themselves (bundle or config.json missing, JSON syntax) throw a plain OciError
  * with runc's wording; a wrong field throws ConfigError(pointer, detail).
+ *
+ * config.json is read only if it is a regular file of at most MAX_CONFIG_BYTES (readJsonFile, which
+ * exec's process.json uses too): a FIFO, /dev/zero or a /proc file behind a symlink would hang
+ * create or exhaust its memory. Like runc, symlinks are followed (a bundle may link its config).
+ * No error quotes the file's content beyond the line and column of a syntax error: config.json may
+ * be a symlink to a file the caller could not otherwise read (/etc/shadow).
  */
 import fs = require('fs');
 import path = require('path');
@@ -31,15 +37,14 @@ export function loadBundle(bundle: string): Bundle {
     if (!st.isDirectory()) throw new OciError(`bundle ${dir}: not a directory`);
   });
   const file = path.join(dir, 'config.json');
-  let text: string;
+  let spec: unknown;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    spec = readJsonFile(file, file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new OciError(`open ${file}: no such file or directory`);
-    throw new OciError(`open ${file}: ${describeFsError(e).replace(`${file}: `, '')}`);
+    // runc's wording: "open /b/config.json: no such file or directory"
+    if (e instanceof JsonFileError) throw new OciError(`open ${file}: ${e.problem}`);
+    throw e;
   }
-  const spec = parseConfig(text, file);
   checkDocument(spec);
   validateSchema(spec);
   const warnings = checkSemantics(spec as Spec);
@@ -61,23 +66,221 @@ function statDir(p: string, check: (st: fs.Stats | undefined) => void): void {
   check(st);
 }
 
-/** JSON.parse with the error located as line:column (V8 reports only a character offset). */
+/**
+ * The largest config.json (or process.json) read: generous (a config with a 100 MB annotation is
+ * valid and runc runs it), and bounded so that a huge file fails at once with the limit named.
+ */
+export const MAX_CONFIG_BYTES = 128 << 20;
+
+/** The file itself is unusable (missing, not a regular file, too large, unreadable): `problem` says why. */
+export class JsonFileError extends OciError {
+  constructor(readonly file: string, readonly problem: string) {
+    super(`${file}: ${problem}`);
+  }
+}
+
+const KINDS: [number, string][] = [
+  [fs.constants.S_IFIFO, 'a FIFO'],
+  [fs.constants.S_IFCHR, 'a character device'],
+  [fs.constants.S_IFBLK, 'a block device'],
+  [fs.constants.S_IFDIR, 'a directory'],
+  [fs.constants.S_IFSOCK, 'a socket'],
+];
+
+/**
+ * The one loader of JSON documents a caller names (config.json, exec's process.json): opened
+ * without blocking (a FIFO with no writer opens at once), read only if fstat says it is a regular
+ * file of at most `limit` bytes, then parsed by parseConfig under `name`. Throws JsonFileError
+ * for the file, OciError for the syntax; neither quotes the content.
+ */
+export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTES): unknown {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    throw new JsonFileError(file, describeFsError(e).replace(`${file}: `, ''));
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      const kind = KINDS.find(([k]) => (st.mode & fs.constants.S_IFMT) === k)?.[1] ?? 'a special file';
+      throw new JsonFileError(file, `not a regular file (${kind})`);
+    }
+    const tooLarge = () => new JsonFileError(file, `larger than the limit of ${limit} bytes (${limit / (1 << 20)} MiB)`);
+    if (st.size > limit) throw tooLarge();
+    // read to the end, whatever stat said (a file may grow), but never past the limit
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size - total + 1, 1 << 16), limit + 1 - total, 1 << 24));
+      let n: number;
+      try {
+        n = fs.readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        throw new JsonFileError(file, `read: ${describeFsError(e).replace(`${file}: `, '')}`);
+      }
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > limit) throw tooLarge();
+    }
+    return parseConfig(Buffer.concat(chunks, total).toString('utf8'), name);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * JSON.parse, and on failure the place (line:column) and a reason that quotes none of the text:
+ * V8's own message may show a piece of it ("Unexpected token 'r', "root:$6$..." is not valid JSON").
+ */
 export function parseConfig(text: string, file = 'config.json'): unknown {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /at position (\d+)/.exec(msg);
-    const offset = m ? Number(m[1]) : /end of JSON input/.test(msg) ? text.length : -1;
-    let where = '';
-    if (offset >= 0) {
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${column}`;
+  } catch {
+    const { offset, reason } = jsonSyntaxError(text);
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const column = offset - before.lastIndexOf('\n');
+    throw new OciError(`parse ${file}: invalid JSON at line ${line}, column ${column}: ${reason}`);
+  }
+}
+
+/**
+ * Where `text` stops being JSON (RFC 8259), and why, in words that quote nothing of it. A scanner
+ * with an explicit stack (no recursion: nesting depth is the input's choice). Only called after
+ * JSON.parse refused the text.
+ */
+export function jsonSyntaxError(text: string): { offset: number; reason: string } {
+  const n = text.length;
+  const stack: number[] = [];
+  let i = 0;
+  let state: 'value' | 'first-value' | 'key' | 'first-key' | 'colon' | 'after' = 'value';
+  const at = (reason: string) => ({ offset: Math.min(i, n), reason: i >= n ? 'unexpected end of input' : reason });
+  const OPEN_OBJ = 0x7b, OPEN_ARR = 0x5b;
+  const string = (): { offset: number; reason: string } | undefined => {
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return undefined;
+      }
+      if (c < 0x20) return at('a control character in a string (it must be escaped)');
+      if (c === 0x5c) {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) return at('a \\u escape needs four hex digits');
+          i += 5;
+          continue;
+        }
+        if (i < n && '"\\/bfnrt'.includes(e)) {
+          i++;
+          continue;
+        }
+        return at('an invalid escape in a string');
+      }
+      i++;
     }
-    const reason = msg.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
-    throw new OciError(`parse ${file}: invalid JSON${where}: ${reason}`);
+    return at('unterminated string');
+  };
+  for (;;) {
+    while (i < n && ' \t\n\r'.includes(text[i])) i++;
+    if (state === 'after' && stack.length === 0) return i < n ? at('unexpected content after the JSON value') : { offset: n, reason: 'not valid JSON' };
+    if (i >= n) return at('');
+    const ch = text[i];
+    switch (state) {
+      case 'first-value':
+      case 'value': {
+        if (state === 'first-value' && ch === ']') {
+          stack.pop();
+          i++;
+          state = 'after';
+          break;
+        }
+        if (ch === '{') {
+          stack.push(OPEN_OBJ);
+          i++;
+          state = 'first-key';
+          break;
+        }
+        if (ch === '[') {
+          stack.push(OPEN_ARR);
+          i++;
+          state = 'first-value';
+          break;
+        }
+        state = 'after';
+        if (ch === '"') {
+          const e = string();
+          if (e) return e;
+          break;
+        }
+        if (ch === '-' || (ch >= '0' && ch <= '9')) {
+          // -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?: an error points at the first wrong character
+          const digit = () => i < n && text[i] >= '0' && text[i] <= '9';
+          const digits = () => {
+            while (digit()) i++;
+          };
+          if (text[i] === '-') i++;
+          if (!digit()) return at('a digit was expected in a number');
+          if (text[i] === '0') i++;
+          else digits();
+          if (text[i] === '.') {
+            i++;
+            if (!digit()) return at('a digit was expected after the decimal point');
+            digits();
+          }
+          if (text[i] === 'e' || text[i] === 'E') {
+            i++;
+            if (text[i] === '+' || text[i] === '-') i++;
+            if (!digit()) return at('a digit was expected in the exponent');
+            digits();
+          }
+          break;
+        }
+        const lit = ch === 't' ? 'true' : ch === 'f' ? 'false' : ch === 'n' ? 'null' : '';
+        if (!lit) return at('unexpected character where a value should start');
+        let k = 0;
+        while (k < lit.length && text[i + k] === lit[k]) k++;
+        i += k;
+        if (k < lit.length) return at('true, false or null was expected');
+        break;
+      }
+      case 'first-key':
+      case 'key': {
+        if (state === 'first-key' && ch === '}') {
+          stack.pop();
+          i++;
+          state = 'after';
+          break;
+        }
+        if (ch !== '"') return at('a property name in double quotes was expected');
+        const e = string();
+        if (e) return e;
+        state = 'colon';
+        break;
+      }
+      case 'colon':
+        if (ch !== ':') return at("':' was expected after a property name");
+        i++;
+        state = 'value';
+        break;
+      case 'after': {
+        const top = stack[stack.length - 1];
+        if (ch === ',') {
+          i++;
+          state = top === OPEN_OBJ ? 'key' : 'value';
+        } else if ((ch === '}' && top === OPEN_OBJ) || (ch === ']' && top === OPEN_ARR)) {
+          stack.pop();
+          i++;
+        } else {
+          return at(top === OPEN_OBJ ? "',' or '}' was expected" : "',' or ']' was expected");
+        }
+        break;
+      }
+    }
   }
 }

@@ -212,6 +212,17 @@ describeRoot('escape through process.cwd', () => {
       else if (r.status === 0) expect(/^PWD=(.*)$/m.exec(r.stdout)?.[1]).toMatch(/^\//);
       else expect(r.stderr).toMatch(/--cwd\b/);
     }
+    // a host directory the engine passes on (--preserve-fds) is the container's after exec, but the
+    // cwd must not be resolved through it
+    const dir = fs.openSync(b.dir, 'r');
+    try {
+      for (const cwd of ['/proc/self/fd/3', '/proc/self/fd/4']) {
+        const r = run([OCI_TS, '--root', b.root, 'exec', '--preserve-fds', '1', '--cwd', cwd, id, ...probe], { cwd: b.dir, fds: [dir] });
+        if (escaped(r)) reached.push(`--preserve-fds 1 --cwd ${cwd}`);
+      }
+    } finally {
+      fs.closeSync(dir);
+    }
     const json = path.join(b.dir, 'process.json');
     fs.writeFileSync(json, JSON.stringify({ args: probe, cwd: '/proc/self/fd/4', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] }));
     const r = run([OCI_TS, '--root', b.root, 'exec', '--process', json, id], { cwd: b.dir });
@@ -228,10 +239,10 @@ describeRoot('escape through process.cwd', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/--user 4294967295\b/);
     const json = path.join(b.dir, 'process.json');
-    fs.writeFileSync(json, JSON.stringify({ args: ['sh', '-c', 'id -u > /exec-ran-as'], cwd: '/', user: { uid: 0, gid: 4294967295 } }));
+    fs.writeFileSync(json, JSON.stringify({ args: ['sh', '-c', 'id -u > /exec-ran-as'], cwd: '/', env: ['PATH=/bin'], user: { uid: 4294967295, gid: 4294967295 } }));
     const j = run([OCI_TS, '--root', b.root, 'exec', '--process', json, id], { cwd: b.dir });
     expect(j.status).not.toBe(0);
-    expect(j.stderr).toMatch(/process\.json \/user\/gid: 4294967295 is out of range: uids and gids must be in range 0-2147483647/);
+    expect(j.stderr).toMatch(/process\.json \/user\/uid: 4294967295 is out of range: uids and gids must be in range 0-2147483647/);
     expect(fs.existsSync(path.join(b.rootfs, 'exec-ran-as'))).toBe(false);
   });
 });
@@ -366,5 +377,86 @@ describeRoot('out-of-range user ids are refused', () => {
     const r = oci(b, ['run', id]);
     expect(r.stdout).toBe('2147483647\n2147483647\n2147483647\n');
     expect(r.status).toBe(0);
+  });
+});
+
+/** config.json (and exec's process.json) is read only if it is a regular file of bounded size, and errors quote nothing of it. */
+describeRoot('config.json that is not a config file', () => {
+  let b: Bundle;
+  let id: string;
+  beforeEach(() => {
+    id = uniqueId('cfg');
+    b = makeBundle(['sh', '-c', 'touch /ran']);
+  });
+  afterEach(() => {
+    cleanup(b);
+    removeCgroupDirs(id);
+  });
+
+  const config = () => path.join(b.dir, 'config.json');
+
+  /** create fails at once (no hang), one line, exit 1, nothing of the container left, nothing ran. */
+  function expectRefused(message: RegExp, args = ['create', id]): string {
+    const before = mountPoints();
+    const t = Date.now();
+    const r = oci(b, args, { timeout: 10000 });
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(message)]);
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(path.join(b.root, id))).toBe(false);
+    expect(fs.existsSync(path.join(b.rootfs, 'ran'))).toBe(false);
+    expect(ownLeftovers(b, id)).toEqual([]);
+    expect(newMounts(before, b)).toEqual([]);
+    return r.stderr;
+  }
+
+  test('a FIFO', () => {
+    fs.rmSync(config());
+    run(['mkfifo', config()]);
+    expectRefused(new RegExp(`^open ${config()}: not a regular file \\(a FIFO\\)$`));
+  });
+
+  test.each(['/dev/zero', '/dev/urandom'])('a symlink to %s', (dev) => {
+    fs.rmSync(config());
+    fs.symlinkSync(dev, config());
+    expectRefused(new RegExp(`^open ${config()}: not a regular file \\(a character device\\)$`));
+  });
+
+  test('a file past the limit (sparse: nothing is read)', () => {
+    fs.truncateSync(config(), (128 << 20) + 1);
+    expectRefused(new RegExp(`^open ${config()}: larger than the limit of 134217728 bytes \\(128 MiB\\)$`));
+  });
+
+  test('a symlink to a secret: the parse error quotes none of it', () => {
+    const secret = path.join(b.dir, 'shadow');
+    fs.writeFileSync(secret, 'root:$6$s3cr3tHash:19000:0:99999:7:::\n');
+    fs.rmSync(config());
+    fs.symlinkSync(secret, config());
+    const err = expectRefused(new RegExp(`^parse ${config()}: invalid JSON at line 1, column 1: unexpected character where a value should start$`));
+    expect(err).not.toMatch(/s3cr3t|root:/);
+    if (fs.existsSync('/etc/shadow')) {
+      fs.rmSync(config());
+      fs.symlinkSync('/etc/shadow', config());
+      const shadow = fs.readFileSync('/etc/shadow', 'utf8');
+      const e2 = expectRefused(/^parse .*config\.json: invalid JSON at line 1, column \d+: [^:]*$/);
+      expect(e2).not.toContain(shadow.slice(0, 5));
+    }
+  });
+
+  test('exec --process: a FIFO and /dev/zero are refused at once, the same loader', () => {
+    b.config.process.args = ['sleep', '1000'];
+    b.write();
+    ociOk(b, ['run', '--detach', id]);
+    const fifo = path.join(b.dir, 'process.json');
+    run(['mkfifo', fifo]);
+    const zero = path.join(b.dir, 'zero.json');
+    fs.symlinkSync('/dev/zero', zero);
+    for (const [file, kind] of [[fifo, 'a FIFO'], [zero, 'a character device']]) {
+      const t = Date.now();
+      const r = oci(b, ['exec', '--process', file, id], { timeout: 10000 });
+      expect(Date.now() - t).toBeLessThan(5000);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr.trim()).toMatch(new RegExp(`--process ${file}: not a regular file \\(${kind}\\)$`));
+    }
   });
 });
