@@ -100,6 +100,23 @@ int fd_at(int64_t index) {
   return g_fds[index];
 }
 
+/* MSG_LARGE: the message is in a sealed memfd, the last fd of the datagram; read it whole. */
+static char *read_large(int mfd, uint64_t want, size_t *len) {
+  struct stat st;
+  if (fstat(mfd, &st) < 0 || (uint64_t)st.st_size != want) _exit(1);
+  char *buf = (char *)malloc(want + 1);
+  if (!buf) _exit(1);
+  for (uint64_t off = 0; off < want;) {
+    ssize_t n = pread(mfd, buf + off, want - off, off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(1);
+    off += (uint64_t)n;
+  }
+  close(mfd);
+  *len = want;
+  return buf;
+}
+
 /* Receive one message into a malloc'd buffer (size probed with MSG_PEEK|MSG_TRUNC). */
 static char *recv_msg(size_t *len, bool take_fds) {
   ssize_t want;
@@ -116,16 +133,33 @@ static char *recv_msg(size_t *len, bool take_fds) {
   ssize_t n;
   do n = recvmsg(g_sock, &mh, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
   if (n < 4) _exit(1);
-  if (take_fds) {
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-        int cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        memcpy(g_fds + g_nfds, CMSG_DATA(cm), cnt * sizeof(int));
-        g_nfds += cnt;
-      }
+  int got[64], ngot = 0;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+      int cnt = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      if (cnt > 64 - ngot) _exit(1);
+      memcpy(got + ngot, CMSG_DATA(cm), cnt * sizeof(int));
+      ngot += cnt;
     }
   }
-  *len = n;
+  uint32_t type;
+  memcpy(&type, buf, 4);
+  if (type == MSG_LARGE) {
+    uint64_t want;
+    if (n < 12 || ngot < 1) _exit(1);
+    memcpy(&want, buf + 4, 8);
+    free(buf);
+    buf = read_large(got[--ngot], want, len);
+  } else {
+    *len = n;
+  }
+  if (take_fds) {
+    if (ngot > 64 - g_nfds) _exit(1);
+    memcpy(g_fds + g_nfds, got, ngot * sizeof(int));
+    g_nfds += ngot;
+  } else {
+    for (int i = 0; i < ngot; i++) close(got[i]);
+  }
   return buf;
 }
 

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -65,7 +66,39 @@ static Napi::Value SeqpacketPair(const Napi::CallbackInfo &info) {
   return a;
 }
 
-/* send(fd, buffer, fds?: number[]) */
+/*
+ * A message larger than this goes in a sealed memfd (plan_wire.h MSG_LARGE): a datagram cannot be
+ * larger than the socket buffer, and a plan carries whatever config.json holds (args, env, a
+ * seccomp program, hook states with the annotations).
+ */
+static const size_t LARGE_MSG = 256 * 1024;
+enum { MSG_LARGE = 9 };
+
+/* The message in a sealed memfd; returns the fd or -1 (errno set). */
+static int large_memfd(const char *data, size_t len) {
+  int mfd = (int)syscall(SYS_memfd_create, "oci-ts-msg", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) return -1;
+  for (size_t off = 0; off < len;) {
+    ssize_t n = write(mfd, data + off, len - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      close(mfd);
+      errno = e;
+      return -1;
+    }
+    off += (size_t)n;
+  }
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(mfd);
+    errno = e;
+    return -1;
+  }
+  return mfd;
+}
+
+/* send(fd, buffer, fds?: number[]); a buffer over LARGE_MSG travels as MSG_LARGE + memfd (last fd) */
 static Napi::Value Send(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   CHECK_ARGS(2);
@@ -76,7 +109,19 @@ static Napi::Value Send(const Napi::CallbackInfo &info) {
     Napi::Array a = info[2].As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) fds.push_back(a.Get(i).As<Napi::Number>().Int32Value());
   }
+  char large[12];
+  int mfd = -1;
   struct iovec iov = {buf.Data(), buf.Length()};
+  if (buf.Length() > LARGE_MSG) {
+    mfd = large_memfd(buf.Data(), buf.Length());
+    if (mfd < 0) return throw_errno(env, "memfd_create (a large message)", errno);
+    uint32_t type = MSG_LARGE;
+    uint64_t len = buf.Length();
+    memcpy(large, &type, 4);
+    memcpy(large + 4, &len, 8);
+    iov = {large, sizeof large};
+    fds.push_back(mfd);
+  }
   struct msghdr mh = {};
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
@@ -93,7 +138,9 @@ static Napi::Value Send(const Napi::CallbackInfo &info) {
   }
   ssize_t n;
   do n = sendmsg(fd, &mh, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
-  if (n < 0) return throw_errno(env, "sendmsg", errno);
+  int e = errno;
+  if (mfd >= 0) close(mfd);
+  if (n < 0) return throw_errno(env, "sendmsg", e);
   return env.Undefined();
 }
 

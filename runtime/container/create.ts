@@ -6,7 +6,8 @@
 import fs = require('fs');
 import path = require('path');
 import { GlobalOptions, CreateOptions } from './api';
-import { UsageError } from '../errors';
+import { ConfigError, UsageError } from '../errors';
+import { oomKills } from '../cgroups/oom';
 import { loadBundle } from '../spec/load';
 import { buildPlan } from '../plan/assemble';
 import { Spec } from '../spec/types';
@@ -57,6 +58,14 @@ function checkConsole(spec: Spec, o: CreateOptions, foreground: boolean): void {
   if (o.consoleSocket && (!terminal || foreground)) {
     throw new UsageError('cannot use console socket if oci-ts will not detach or allocate tty (--console-socket needs /process/terminal true and create or run --detach)');
   }
+}
+
+/** The init was OOM-killed during create: the error names the memory limit. */
+function oomError(spec: Spec, dirs: string[]): ConfigError | undefined {
+  if (oomKills(dirs) === 0) return undefined;
+  const limit = spec.linux?.resources?.memory?.limit;
+  if (limit === undefined) return new ConfigError('/linux/resources/memory', 'the container init was killed by the OOM killer before it was ready');
+  return new ConfigError('/linux/resources/memory/limit', `the container init was killed by the OOM killer before it was ready: ${limit} bytes is too low`);
 }
 
 export async function createContainer(g: GlobalOptions, o: CreateOptions, foreground = false): Promise<Created> {
@@ -150,9 +159,13 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         moveNetDevices(spec, pid);
         killPoint('create:placed');
       },
+      onSilentExit: () => oomError(spec, cgDirs),
       onSeccompListener: (fd, pid) => sendSeccompListener(spec, publicState(saved, 'creating', pid), fd),
       onPrestart: (pid) => {
         killPoint('create:prestart');
+        // the state documents (with every annotation) are made only for hooks that read them
+        const h = spec.hooks ?? {};
+        if (!h.prestart?.length && !h.createRuntime?.length && !h.createContainer?.length && !h.startContainer?.length) return [];
         const creating = JSON.stringify(publicState(saved, 'creating', pid));
         runHooks(spec.hooks?.prestart, 'prestart', creating);
         runHooks(spec.hooks?.createRuntime, 'createRuntime', creating);
@@ -161,6 +174,9 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     }, undo);
     trace('init ready');
     killPoint('create:ready');
+    // an init killed by the OOM killer right after it said ready (a memory limit of a few bytes)
+    const oom = oomError(spec, cgDirs);
+    if (oom) throw oom;
     delete saved.creator;
     writeState(g.root, saved);
     killPoint('create:saved');

@@ -28,6 +28,8 @@ export interface LaunchHooks {
   onPid(pid: number, startTime: string): void;
   /** rootfs ready, before pivot_root: run prestart/createRuntime; return the hook states */
   onPrestart(pid: number): string[];
+  /** the init died without reporting a step: a better explanation than "exited before it was ready", if any */
+  onSilentExit?(): OciError | undefined;
   /** the init loaded a seccomp filter with SCMP_ACT_NOTIFY: hand its listener on (linux.seccomp.listenerPath) */
   onSeccompListener?(fd: number, pid: number): void;
 }
@@ -179,7 +181,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           const st = initPid ? procStat(initPid) : undefined;
           if (mode === 'exec' && initPid) return result as Launched;
           if (st && st.state !== 'Z' && st.startTime === result.startTime) return result as Launched;
-          throw new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
+          throw hooks.onSilentExit?.() ?? new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
         }
         const m = decodeMessage(r.data);
         if (m.type === Msg.ERROR) throw stepError(plan, m);
@@ -197,7 +199,9 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           native().send(parentSock, encodeContinue());
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
           trace('rootfs mounted');
-          native().send(parentSock, encodeContinue(hooks.onPrestart(initPid)));
+          // the states are for the init's HOOK steps only: without them (the common case) they stay here
+          const states = hooks.onPrestart(initPid);
+          native().send(parentSock, encodeContinue(plan.steps.some((st) => st.op === Op.HOOK) ? states : []));
         } else if (m.type === Msg.FD && m.name === 'seccomp') {
           try {
             hooks.onSeccompListener?.(r.fds[0], initPid);

@@ -17,6 +17,8 @@ export enum Msg {
   READY = 6,
   ERROR = 7,
   FD = 8,
+  /** the message is in a sealed memfd (sent by the addon's send() above 256 KiB; plan_wire.h) */
+  LARGE = 9,
 }
 
 const ARG_INT = 1;

@@ -17,6 +17,10 @@
  *                  and close(2) is the one call every profile allows. (MSG_READY is unused.)
  *   init → parent  MSG_ERROR       u32 step index, i32 errno, str syscall, str detail   (none)
  *   init → parent  MSG_FD          SCM_RIGHTS with one fd (pty master for a foreground run) (none)
+ *   parent → init  MSG_LARGE       u64 length; the real message (PLAN or CONTINUE) is in a sealed
+ *                                  memfd, the last fd of the datagram. Used above 256 KiB: a
+ *                                  datagram cannot exceed the socket buffer (huge args, env,
+ *                                  seccomp programs, hook states with large annotations).
  *
  * A step: u32 op, u32 nargs, then nargs args. An arg: u8 kind, then
  *   ARG_INT   i64
@@ -39,6 +43,7 @@ enum oci_msg {
   MSG_READY = 6,
   MSG_ERROR = 7,
   MSG_FD = 8,
+  MSG_LARGE = 9,
 };
 
 enum oci_arg_kind { ARG_INT = 1, ARG_STR = 2, ARG_LIST = 3 };
