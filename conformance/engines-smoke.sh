@@ -1,7 +1,8 @@
 #!/bin/sh
 # engines-smoke.sh: run one busybox container through each installed engine with oci-ts as the
 # runtime and print PASS/FAIL/SKIP per engine, then the cgroup commands through each engine
-# (ctr task pause/resume/ps/kill --all; podman pause/unpause/update). See docs/engines.md.
+# (ctr task pause/resume/ps/kill --all; podman pause/unpause/update), and exec through each engine
+# (ctr task exec, podman exec). See docs/engines.md.
 #
 #   sudo conformance/engines-smoke.sh            # uses bin/oci-ts of this checkout
 #   OCI_TS=/abs/path/oci-ts conformance/engines-smoke.sh
@@ -103,6 +104,7 @@ EOF
     $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
   fi
   commands_containerd
+  exec_containerd
   kill "$ctrd_pid" 2>/dev/null
   i=0; while kill -0 "$ctrd_pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
   kill -9 "$ctrd_pid" 2>/dev/null; wait "$ctrd_pid" 2>/dev/null
@@ -133,6 +135,56 @@ commands_containerd() {
   $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
   if [ -z "$why" ]; then report ctr-cmds PASS "task pause, resume, ps ($pids pids), kill --all"
   else report ctr-cmds FAIL "$why"; fi
+}
+
+# exec through the shim: ctr task exec (plain, --user, -t through script(1) for a terminal), the
+# program's status, a missing program; runc 1.1 gives the same output and statuses.
+tty_run() { script -qec "$1" /dev/null </dev/null 2>&1 | tr -d '\r\0' | sed 's/\^@//g'; }
+exec_containerd() {
+  id=exec-$$
+  if ! timeout 60 $ctr run -d --runc-binary "$oci" --runc-root "$d/runtime-root" --env PATH=/bin \
+      --rootfs "$rootfs" "$id" sleep 1000 >/dev/null 2>"$d/exec.err"; then
+    report ctr-exec FAIL "ctr run -d: $(tail -1 "$d/exec.err")"; return
+  fi
+  why=
+  out=$(timeout 30 $ctr task exec --exec-id e1 "$id" sh -c 'echo hi; exit 7' 2>&1); rc=$?
+  [ "$rc/$out" = "7/hi" ] || why="plain: exit $rc: $out"
+  out=$(timeout 30 $ctr task exec --exec-id e2 --user 1000 "$id" id -u 2>&1); rc=$?
+  [ -z "$why" ] && [ "$rc/$out" != "0/1000" ] && why="--user 1000: exit $rc: $out"
+  if command -v script >/dev/null 2>&1; then
+    out=$(tty_run "timeout --foreground 30 $ctr task exec -t --exec-id e3 $id sh -c 'test -t 0 && echo is-a-tty; exit 3'; echo rc=\$?")
+    [ -z "$why" ] && ! echo "$out" | grep -q '^is-a-tty' && why="-t: $out"
+    [ -z "$why" ] && ! echo "$out" | grep -q '^rc=3' && why="-t status: $out"
+  fi
+  out=$(timeout 30 $ctr task exec --exec-id e4 "$id" nosuch 2>&1); rc=$?
+  [ -z "$why" ] && { [ $rc = 1 ] && echo "$out" | grep -q 'executable file not found in \$PATH' || why="missing program: exit $rc: $out"; }
+  $ctr task kill -s KILL "$id" >/dev/null 2>&1; sleep 0.5
+  $ctr task rm -f "$id" >/dev/null 2>&1; $ctr container rm "$id" >/dev/null 2>&1
+  if [ -z "$why" ]; then report ctr-exec PASS "task exec: plain (status 7), --user, -t, missing program"
+  else report ctr-exec FAIL "$why"; fi
+}
+
+# podman exec: plain, -t, --user, and the statuses podman derives (program's own, 126, 127)
+exec_podman() {
+  if ! timeout 60 $pm run -d --name exec-$$ --rootfs "$rootfs" sleep 1000 >/dev/null 2>"$d/exec.err"; then
+    report podman-exec FAIL "podman run -d: $(tail -1 "$d/exec.err")"; return
+  fi
+  why=
+  out=$(timeout 30 $pm exec exec-$$ sh -c 'echo hi' 2>&1); rc=$?
+  [ "$rc/$out" = "0/hi" ] || why="plain: exit $rc: $out"
+  out=$(timeout 30 $pm exec --user 1000:1000 exec-$$ sh -c 'echo $(id -u):$(id -g)' 2>&1); rc=$?
+  [ -z "$why" ] && [ "$rc/$out" != "0/1000:1000" ] && why="--user: exit $rc: $out"
+  if command -v script >/dev/null 2>&1; then
+    out=$(tty_run "timeout --foreground 30 $pm exec -t exec-$$ sh -c 'test -t 0 && echo is-a-tty'")
+    [ -z "$why" ] && ! echo "$out" | grep -q '^is-a-tty' && why="-t: $out"
+  fi
+  for want in 7:"sh -c 'exit 7'" 126:/etc/passwd 127:nosuch; do
+    eval "timeout 30 $pm exec exec-$$ ${want#*:}" >/dev/null 2>&1; rc=$?
+    [ -z "$why" ] && [ "$rc" != "${want%%:*}" ] && why="exec ${want#*:}: exit $rc, want ${want%%:*}"
+  done
+  timeout 60 $pm rm -f exec-$$ >/dev/null 2>&1
+  if [ -z "$why" ]; then report podman-exec PASS "exec: plain, --user, -t, statuses 7/126/127"
+  else report podman-exec FAIL "$why"; fi
 }
 
 # podman pause/unpause/update: the counter stops while paused, update reaches the cgroup files
@@ -191,6 +243,7 @@ EOF
   fi
   export CONTAINERS_CONF=$d/containers.conf
   commands_podman
+  exec_podman
   CONTAINERS_CONF=$d/containers.conf timeout 60 $pm rm -af >/dev/null 2>&1
 }
 

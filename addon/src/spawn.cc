@@ -1,8 +1,13 @@
 /*
- * spawnInit(path, argv, fds) -> pid: start oci-ts-init with posix_spawn (vfork-like, fork-safe in
- * a threaded process) without loading node:child_process. Child fd i is the parent's fds[i]; every
- * signal is reset to its default and unblocked (Node ignores SIGPIPE, which exec would keep); the
- * environment is empty. reapChild(pid) waits for it (stage 0 exits as soon as it has forked).
+ * spawnInit(path, argv, fds[, cgroupFd]) -> pid: start oci-ts-init with posix_spawn (vfork-like,
+ * fork-safe in a threaded process) without loading node:child_process. Child fd i is the parent's
+ * fds[i]; every signal is reset to its default and unblocked (Node ignores SIGPIPE, which exec
+ * would keep); the environment is empty. reapChild(pid) waits for it (stage 0 exits as soon as it
+ * has forked).
+ *
+ * With cgroupFd (a cgroup v2 directory), the child is born in that cgroup: clone3 with
+ * CLONE_INTO_CGROUP (Linux 5.7), which glibc's posix_spawn cannot do before 2.39. The child
+ * then runs only async-signal-safe calls on memory prepared before the clone.
  */
 #include <napi.h>
 #include "errors.h"
@@ -12,6 +17,10 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/syscall.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <linux/sched.h>
 
 #include <string>
 #include <vector>
@@ -29,6 +38,32 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   argv.push_back(nullptr);
   char *envp[] = {nullptr};
 
+  if (info.Length() > 3 && info[3].IsNumber()) {
+    int cg = info[3].As<Napi::Number>().Int32Value();
+    std::vector<int> from;
+    for (uint32_t i = 0; i < f.Length(); i++) from.push_back(f.Get(i).As<Napi::Number>().Int32Value());
+    struct clone_args ca = {};
+    ca.flags = CLONE_INTO_CGROUP | CLONE_VFORK;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)cg;
+    long pid = syscall(SYS_clone3, &ca, sizeof ca);
+    if (pid < 0) return throw_errno(env, "clone3(CLONE_INTO_CGROUP)", errno);
+    if (pid == 0) {
+      struct sigaction dfl = {};
+      dfl.sa_handler = SIG_DFL;
+      for (int sig = 1; sig < 65; sig++) sigaction(sig, &dfl, nullptr);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      for (size_t i = 0; i < from.size(); i++) {
+        if (from[i] == (int)i) fcntl((int)i, F_SETFD, 0);
+        else if (dup2(from[i], (int)i) < 0) _exit(127);
+      }
+      execve(path.c_str(), argv.data(), envp);
+      _exit(127);
+    }
+    return Napi::Number::New(env, (double)pid);
+  }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   for (uint32_t i = 0; i < f.Length(); i++) {

@@ -242,6 +242,19 @@ export function checkTerminal(terminal: boolean, consoleSocket: string | undefin
   }
 }
 
+/**
+ * The container's one cgroup on a pure v2 host, opened for CLONE_INTO_CGROUP; undefined elsewhere
+ * (v1 and hybrid hosts have hierarchies a clone cannot enter: stage 0 is placed by writing its pid).
+ */
+function intoCgroup(dirs: string[]): number | undefined {
+  if (dirs.length !== 1 || !fs.existsSync(path.join(dirs[0], 'cgroup.controllers'))) return undefined;
+  try {
+    return fs.openSync(dirs[0], fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch {
+    return undefined;
+  }
+}
+
 /** CLONE_NEW* flags of the container's namespaces that this process is not in already. */
 function joinFlags(s: SavedState): number {
   let flags = 0;
@@ -344,12 +357,14 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     for (const st of plan.steps) st.pointer = label(st.pointer);
     trace('exec: planned');
     const undo = new Undo();
+    // Stage 0 is in the container's cgroups before it gets the plan, so the process it forks is
+    // born in them: on a pure v2 host it is spawned there (CLONE_INTO_CGROUP), else placed.
+    const cgroupFd = intoCgroup(cgDirs);
     try {
       launched = launch(plan, o.preserveFds, {
-        // stage 0 joins the cgroups before it gets the plan: the process it forks is born in them
         onSpawn: (stage0) => {
           trace('exec: helper spawned');
-          addPid(cgDirs, stage0);
+          if (cgroupFd === undefined) addPid(cgDirs, stage0);
           trace('exec: helper placed in the cgroups');
         },
         onPid: (pid) => {
@@ -358,12 +373,14 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
         },
         onPrestart: () => [],
         onSeccompListener: (fd, pid) => sendSeccompListener(s.spec, publicState(s, 'running'), fd),
-      }, undo, 'exec');
+      }, undo, { mode: 'exec', cgroupFd });
       undo.commit();
       trace('exec: program exec\'d');
     } catch (e) {
       await undo.run();
       throw e;
+    } finally {
+      if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
     }
   } catch (e) {
     if (e instanceof StateError || e instanceof UsageError) throw e;

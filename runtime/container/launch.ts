@@ -136,7 +136,14 @@ function stepError(plan: LaunchPlan, m: { step: number; errno: number; syscall: 
  */
 export type LaunchMode = 'create' | 'exec';
 
-export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks, undo: Undo, mode: LaunchMode = 'create'): Launched {
+export interface LaunchOptions {
+  mode?: LaunchMode;
+  /** a cgroup v2 directory (O_RDONLY fd) that stage 0 is born in: clone3(CLONE_INTO_CGROUP) */
+  cgroupFd?: number;
+}
+
+export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks, undo: Undo, opts: LaunchOptions = {}): Launched {
+  const mode = opts.mode ?? 'create';
   const init = initBinary();
   if (!fs.existsSync(init)) throw new OciError(`${init} is missing: run the build (npm run build)`);
   const fds: number[] = [];
@@ -147,7 +154,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
     try {
       // stdio, the preserved fds at 3..3+N-1, the sync socket right above them; nothing else.
       const childFds = [0, 1, 2, ...Array.from({ length: preserveFds }, (_, i) => 3 + i), childSock];
-      stage0 = native().spawnInit(init, ['oci-ts-init', String(3 + preserveFds)], childFds);
+      stage0 = native().spawnInit(init, ['oci-ts-init', String(3 + preserveFds)], childFds, opts.cgroupFd);
     } catch (e) {
       fs.closeSync(parentSock);
       throw new OciError(`cannot start ${init}: ${(e as Error).message}`);

@@ -25,7 +25,7 @@ export interface Native {
   /** move a host interface into the network namespace given by fd, renamed (rtnetlink RTM_NEWLINK) */
   moveNetDevice(name: string, netnsFd: number, newName: string): void;
   /** posix_spawn with an empty environment, default signals, child fd i = fds[i] */
-  spawnInit(path: string, argv: string[], fds: number[]): number;
+  spawnInit(path: string, argv: string[], fds: number[], cgroupFd?: number): number;
   /** waitpid for a child spawned with spawnInit; returns its exit status (128+n for a signal) */
   reapChild(pid: number): number;
   /** TIOCGWINSZ: null when fd is not a terminal */
