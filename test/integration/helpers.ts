@@ -65,7 +65,8 @@ export function run(argv: string[], opts: { input?: string; cwd?: string; env?: 
   try {
     const r = spawnSync(argv[0], argv.slice(1), {
       encoding: 'utf8',
-      timeout: opts.timeout ?? 20000,
+      // the pure-v2 qemu guest (V2GUEST=1) runs processes 10-20x slower than this host
+      timeout: opts.timeout ?? (process.env.V2GUEST ? 300000 : 20000),
       cwd: opts.cwd,
       env: opts.env,
       input: opts.input,
