@@ -7,6 +7,7 @@ import fs = require('fs');
 import path = require('path');
 import { CgroupLayout, parseProcCgroup } from './detect';
 import { sleepSync } from '../sleep';
+import { procStat } from '../state/status';
 
 /** The absolute directory in each hierarchy for a cgroupsPath (runc's fs driver rules). */
 export function cgroupDirs(layout: CgroupLayout, cgroupsPath: string, ownCgroups: Map<string, string>): string[] {
@@ -124,13 +125,8 @@ export function cgroupPids(dirs: string[], tree = false): number[] {
 
 /** Not exited (a zombie waiting for its parent no longer holds its cgroup). */
 function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat[stat.lastIndexOf(')') + 2];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const st = procStat(pid);
+  return !!st && st.state !== 'Z' && st.state !== 'X';
 }
 
 /** The child cgroups of a cgroup directory (made inside the container, or by a tool). */

@@ -120,7 +120,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     undo.push('unlock', () => fs.closeSync(lockFd));
     trace('state directory');
     killPoint('create:state-dir');
-    const busy = cgroupPids(cgDirs, true).length;
+    const busy = cgroupPids(cgDirs.filter((d) => !saved.cgroupCreated.includes(d)), true).length;
     // runc says the same; the container's own processes are told apart at delete (processes.ts)
     if (busy) g.warn?.(`container's cgroup is not empty: ${busy} process(es) found (linux.cgroupsPath ${cgroupsPath})`);
     const planned = saved.cgroupCreated;

@@ -6,7 +6,8 @@
  * create of the same id works. Also: an init that cannot open exec.fifo fails create, unreadable
  * state files, and delete --force while a create hangs in a prestart hook.
  *
- * The random loop runs OCI_TS_KILL_LOOP kills (default 16 here; `npm run test:kill-loop` runs 250).
+ * The random loop runs OCI_TS_KILL_LOOP kills (default 16 here; `npm run test:kill-loop` runs 250),
+ * each after a random delay up to the time one uninterrupted `run -d` takes on the machine then.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -202,20 +203,31 @@ describeRoot('a runtime killed at any moment', () => {
   test(`${loops} kills at random moments of create, run and run -d leave nothing after delete --force`, async () => {
     const commands = [['create'], ['run', '-d'], ['run']];
     const byCommand: Record<string, number> = {};
+    const byOutcome: Record<string, number> = {};
     const bad: string[] = [];
     let seed = Number(process.env.OCI_TS_KILL_SEED ?? Date.now() % 100000);
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    // Random moments over the whole of a create as long as it takes on this machine now (node's
+    // start-up alone can exceed 100 ms on a loaded host): the span of one uninterrupted run -d.
+    const probe = uniqueId('ksp');
+    const p0 = Date.now();
+    ociOk(b, ['run', '-d', probe]);
+    const span = Math.max(120, Math.round((Date.now() - p0) * 1.1));
+    ociOk(b, ['delete', '--force', probe]);
     const t0 = Date.now();
     for (let i = 0; i < loops; i++) {
       const kid = uniqueId('ksr');
       const cmd = commands[Math.floor(rnd() * commands.length)];
-      const delay = Math.floor(rnd() * 121);
+      const delay = Math.floor(rnd() * (span + 1));
       const c = ociSpawn(b, [...cmd, kid], { name: 'loop' });
       await sleep(delay);
       c.child.kill('SIGKILL');
       await c.exited;
       const where = `${cmd.join(' ')} killed at ${delay} ms`;
       try {
+        const st = oci(b, ['state', kid]);
+        const found = st.status === 0 ? JSON.parse(st.stdout).status : 'absent';
+        byOutcome[found] = (byOutcome[found] ?? 0) + 1;
         expectDescribed(b, kid, where);
         const d = oci(b, ['delete', '--force', kid]);
         if (d.status !== 0) bad.push(`${where}: delete --force: ${d.stderr}`);
@@ -230,7 +242,7 @@ describeRoot('a runtime killed at any moment', () => {
       byCommand[cmd.join(' ')] = (byCommand[cmd.join(' ')] ?? 0) + 1;
     }
     // the count the issue note quotes
-    console.log(`kill loop: ${loops} kills (${JSON.stringify(byCommand)}), seed ${process.env.OCI_TS_KILL_SEED ?? 'time'}, ${bad.length} with leftovers, ${Date.now() - t0} ms`);
+    console.log(`kill loop: ${loops} kills (${JSON.stringify(byCommand)}; left as ${JSON.stringify(byOutcome)}), seed ${process.env.OCI_TS_KILL_SEED ?? 'time'}, delays 0-${span} ms, ${bad.length} with leftovers, ${Date.now() - t0} ms`);
     expect(bad).toEqual([]);
   }, 60000 + loops * 3000);
 });
