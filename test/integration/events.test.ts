@@ -9,7 +9,7 @@ import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, leftovers, Bun
 import { ociSpawn } from './cleanup-helpers';
 import { sh, waitFor } from './probe';
 
-const SLOW = Number(process.env.OCI_TS_SLOW ?? 1);
+const SLOW = process.env.V2GUEST ? 15 : 1; // the v2 guest (test/v2guest) is emulated: 10-20x slower
 const LIMIT = 32 * 1024 * 1024;
 
 function withLimits(c: any): void {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, leftovers, Bundle } from './helpers';
 import { sh, waitFor } from './probe';
 
-const SLOW = Number(process.env.OCI_TS_SLOW ?? 1);
+const SLOW = process.env.V2GUEST ? 15 : 1; // the v2 guest (test/v2guest) is emulated: 10-20x slower
 
 /** Waits for /tmp/go-pids, tries 10 forks; waits for /tmp/go-mem, allocates 64 MiB. */
 const SCRIPT = [
