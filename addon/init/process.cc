@@ -273,6 +273,9 @@ void op_close_fds(const Step &s) {
   }
   for (int i = 0; i < g_nfds; i++)
     if (!listed[i]) g_fds[i] = -1; /* closed below: a later step naming it fails with EBADF */
+  /* what stays is close-on-exec, whatever it was given as (the image's program gets none of it) */
+  for (int i = 0; i < n; i++)
+    if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, FD_CLOEXEC) < 0) fail("fcntl(FD_CLOEXEC)");
   /* sort the kept fds, then close the gaps between them */
   for (int i = 1; i < n; i++)
     for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
@@ -329,18 +332,18 @@ static bool g_cwd_done = false;
 void op_chdir(const Step &s) {
   const char *path = arg(s, 0).s;
   bool final = arg(s, 1).i != 0;
-  if (!g_cwd_done) {
-    int fd = open_in_root(path);
-    int e = fd < 0 ? errno : 0;
-    if (fd >= 0 && fchdir(fd) < 0) e = errno;
-    if (fd >= 0) close(fd);
-    if (e) {
-      /* runc: a directory only the container's user can enter is tried again after setuid */
-      if (!final && (e == EACCES || e == EPERM)) return;
-      cwd_fail("chdir", e);
-    }
-    g_cwd_done = true;
+  if (g_cwd_done) return;
+  int fd = open_in_root(path);
+  int e = fd < 0 ? errno : 0;
+  if (fd >= 0 && fchdir(fd) < 0) e = errno;
+  if (fd >= 0) close(fd);
+  if (e) {
+    /* runc: a directory only the container's user can enter is tried again after setuid */
+    if (!final && (e == EACCES || e == EPERM)) return;
+    cwd_fail("chdir", e);
   }
+  g_cwd_done = true;
+  /* checked right after the chdir that worked, before any other step */
   char buf[4096];
   long r = syscall(SYS_getcwd, buf, sizeof buf);
   if (r < 0) fail("getcwd");

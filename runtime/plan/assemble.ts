@@ -17,7 +17,7 @@ import { ungrantable } from './capabilities';
 import { LaunchPlan, Op, Step, SyncTag, FileRef, step } from './types';
 import { namespaceSteps, hasNamespace, hasNewNamespace, CLONE_NEWCGROUP, CLONE_NEWUSER } from './namespaces';
 import { rootfsSteps, afterPivotSteps, pathSteps, noMountNamespaceSteps, RootfsFacts } from './rootfs';
-import { RLIMITS, privilegedProcessSteps, identitySteps, mkdirCwdSteps, KeptFds, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
+import { RLIMITS, privilegedProcessSteps, identitySteps, cwdSteps, mkdirCwdSteps, KeptFds, lookupStep, execStep, unraisableAmbient, schedulingSteps, lsmSteps, LsmFacts, listToMask } from './process';
 
 export interface PlanOptions {
   bundle: string;
@@ -166,6 +166,7 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
     if (unknown.length) warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
     seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
   }
+  s.push(...cwdSteps(proc, kept));
   s.push(...privilegedProcessSteps(proc));
   // Node raised our soft NOFILE limit: without a config value, the process gets the caller's (as under runc).
   if (facts.callerNofile && !(proc.rlimits ?? []).some((r) => r.type === 'RLIMIT_NOFILE')) {
@@ -175,7 +176,7 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
   s.push(...schedulingSteps(proc, linux));
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go.
   if (seccomp && !proc.noNewPrivileges) s.push(seccomp);
-  s.push(...identitySteps(proc, facts.grantableCaps, kept));
+  s.push(...identitySteps(proc, facts.grantableCaps));
   const missing = ungrantable(proc.capabilities, facts.grantableCaps);
   // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
   if (missing.length) warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);

@@ -10,8 +10,8 @@
  * The working directory (docs/launch-plan.md, "The working directory"): process.cwd comes from
  * the image, so it is hostile input. Before it, CLOSE_FDS leaves the init only the descriptors
  * later steps name; CHDIR resolves the path inside the root without /proc magic links and checks
- * getcwd. It is tried before setuid (a directory only root can enter) and, on a permission
- * error, again after (one only the user can enter), as runc does.
+ * getcwd. It is tried first of the process steps, as root (a directory only root can enter) and,
+ * on a permission error, again after setuid (one only the user can enter), as runc does.
  */
 import { Process, Linux } from '../spec/types';
 import { ConfigError } from '../errors';
@@ -136,16 +136,27 @@ export interface KeptFds {
   files: { file: number }[];
 }
 
-export function identitySteps(p: Process, grantable: bigint | undefined, kept: KeptFds): Step[] {
+/**
+ * The first process steps, before rlimits, seccomp and setuid: close what the remaining steps do
+ * not need, then enter process.cwd while still root (and while a descriptor can still be opened:
+ * process.rlimits may set RLIMIT_NOFILE to 0, and a seccomp profile may forbid openat2/getcwd).
+ */
+export function cwdSteps(p: Process, kept: KeptFds): Step[] {
+  return [
+    step(Op.CLOSE_FDS, [kept.preserved, ...(kept.files as Arg[])], '', 'close the descriptors the process steps do not need'),
+    step(Op.CHDIR, [p.cwd, 0], '/process/cwd', `chdir ${p.cwd}`),
+  ];
+}
+
+export function identitySteps(p: Process, grantable?: bigint): Step[] {
   const caps = capMasks(p.capabilities, grantable);
   const u = p.user;
   const steps: Step[] = [
-    step(Op.CLOSE_FDS, [kept.preserved, ...(kept.files as Arg[])], '', 'close the descriptors the process steps do not need'),
     step(Op.CAPBSET, [caps.bounding], '/process/capabilities/bounding', 'drop bounding capabilities'),
     step(Op.KEEPCAPS, [1], '', 'keep capabilities across setuid'),
-    step(Op.CHDIR, [p.cwd, 0], '/process/cwd', `chdir ${p.cwd}`),
     step(Op.SETGROUPS, [(u.additionalGids ?? []).map(String)], '/process/user/additionalGids', 'setgroups'),
     step(Op.SETID_FINAL, [u.uid, u.gid], '/process/user', `setuid ${u.uid} setgid ${u.gid}`),
+    // again as the user, if root could not enter it (runc); a no-op when the first one worked
     step(Op.CHDIR, [p.cwd, 1], '/process/cwd', `chdir ${p.cwd}`),
     step(Op.KEEPCAPS, [0], '', 'clear keep-capabilities'),
     step(Op.CAPS, [caps.effective, caps.permitted, caps.inheritable], '/process/capabilities', 'capset'),

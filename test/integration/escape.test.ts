@@ -169,6 +169,30 @@ describeRoot('escape through process.cwd', () => {
     expect(reached).toEqual([]);
   });
 
+  test('past CHDIR the init holds only the state directory (for exec.fifo) and the container root', () => {
+    // a namespace joined by path and a preserved fd: the init received the namespace fd, and the
+    // runtime had more open; none may survive CLOSE_FDS
+    bundle('/', (c) => {
+      c.process.args = ['true'];
+      c.linux.namespaces = c.linux.namespaces.filter((x: any) => x.type !== 'uts');
+      c.linux.namespaces.push({ type: 'uts', path: '/proc/self/ns/uts' });
+    });
+    const dir = fs.openSync(b.dir, 'r');
+    try {
+      const r = run([OCI_TS, '--root', b.root, 'create', '--preserve-fds', '1', id], { cwd: b.dir, fds: [dir] });
+      expect(r.status).toBe(0);
+    } finally {
+      fs.closeSync(dir);
+    }
+    const pid = JSON.parse(ociOk(b, ['state', id])).pid;
+    const held = fs.readdirSync(`/proc/${pid}/fd`).map(Number).filter((fd) => fd > 3).map((fd) => fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    // the container's root reads as "/" from the host (its mount is in the container's namespace)
+    expect(held.filter((t) => t !== '/' && t !== b.rootfs)).toEqual([path.join(b.root, id)]);
+    expect(held).toHaveLength(2);
+    // the preserved fd 3 is still there for the process, as asked
+    expect(fs.readlinkSync(`/proc/${pid}/fd/3`)).toBe(b.dir);
+  });
+
   test('hooks that run in the container start inside it and hold no host descriptor', () => {
     bundle('/', (c) => {
       c.process.args = ['true'];

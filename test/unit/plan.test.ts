@@ -59,6 +59,8 @@ test('every config-derived step names its JSON pointer', () => {
 test('process.cwd: descriptors closed first, chdir tried before setuid and again after, made after pivot_root', () => {
   const p = buildPlan(spec((s) => {
     s.process!.cwd = '/srv/app';
+    s.process!.noNewPrivileges = false;
+    s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
     s.linux!.namespaces!.push({ type: 'network', path: '/var/run/netns/x' });
   }), { ...opts, preserveFds: 2 }, facts);
   const o = ops(p.steps);
@@ -73,8 +75,9 @@ test('process.cwd: descriptors closed first, chdir tried before setuid and again
   expect(chdirs.map((s) => s.args)).toEqual([['/srv/app', 0], ['/srv/app', 1]]);
   expect(chdirs.map((s) => s.pointer)).toEqual(['/process/cwd', '/process/cwd']);
   const first = idx(Op.CHDIR);
-  expect(idx(Op.CLOSE_FDS)).toBeLessThan(first);
-  expect(first).toBeLessThan(idx(Op.SETID_FINAL));
+  expect(idx(Op.CLOSE_FDS)).toBe(first - 1);
+  // first of the process steps: before rlimits (RLIMIT_NOFILE 0 would forbid the open) and seccomp
+  for (const op of [Op.RLIMIT, Op.SECCOMP, Op.SETGROUPS, Op.SETID_FINAL]) expect([op, first < idx(op)]).toEqual([op, true]);
   expect(idx(Op.CHDIR, first + 1)).toBeGreaterThan(idx(Op.SETID_FINAL));
   expect(idx(Op.CHDIR, first + 1)).toBeLessThan(idx(Op.EXEC_LOOKUP));
   // every step after CLOSE_FDS names only the files it kept
