@@ -10,10 +10,14 @@ dpkg -s libseccomp-dev >/dev/null 2>&1 || need="$need libseccomp-dev"
 dpkg -s busybox-static >/dev/null 2>&1 || need="$need busybox-static"
 command -v make >/dev/null 2>&1 || need="$need make"
 command -v g++ >/dev/null 2>&1 || need="$need g++"
+# the pure cgroup v2 test guest (test/v2guest/run): qemu, xz to unpack the kernel, bc for its timings
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
+command -v xz >/dev/null 2>&1 || need="$need xz-utils"
+command -v bc >/dev/null 2>&1 || need="$need bc"
 if [ -n "$need" ]; then
   echo "setup: installing$need"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 
 echo "setup: npm ci (builds the addon and oci-ts-init with node-gyp)"
@@ -21,9 +25,12 @@ npm ci --no-audit --no-fund
 echo "setup: TypeScript build"
 npm run --silent build
 
+echo "setup: the pure cgroup v2 test guest (Debian's kernel and a busybox initramfs, cached)"
+V2GUEST_PREPARE_ONLY=1 test/v2guest/run true
+
 demo=demo/bundle
 rm -rf "$demo"
 scripts/make-bundle.sh "$demo" >/dev/null
 echo "setup: running a busybox container from $demo:"
 bin/oci-ts --root /run/oci-ts-demo run --bundle "$demo" "demo-$$"
-echo "setup: done. bin/oci-ts is ready; run the tests with: npm test"
+echo "setup: done. bin/oci-ts is ready; run the tests with: npm test (the cgroup v2 part alone: sh scripts/test-v2.sh)"

@@ -259,8 +259,13 @@ static void op_fork(const Step &s) {
    * CLONE_PARENT for clone3, the kernel then takes the caller's own exit signal (SIGCHLD). */
   struct clone_args ca = {};
   ca.flags = CLONE_PARENT | (uint64_t)arg(s, 0).i;
+  /* CLONE_INTO_CGROUP (Linux 5.7): the init is born in its cgroup v2 directory, no migration */
+  if (s.nargs > 1) {
+    ca.flags |= 0x200000000ULL;
+    ca.cgroup = (uint64_t)fd_at(arg(s, 1).i);
+  }
   long pid = syscall(SYS_clone3, &ca, sizeof ca);
-  if (pid < 0) fail("clone3");
+  if (pid < 0) fail("clone3", s.nargs > 2 ? arg(s, 2).s : nullptr);
   if (pid > 0) {
     int32_t p = pid;
     send_msg(MSG_PID, &p, 4);

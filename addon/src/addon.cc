@@ -363,6 +363,8 @@ static Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
 Napi::Value MoveNetDevice(const Napi::CallbackInfo &info);
 Napi::Value SpawnInit(const Napi::CallbackInfo &info);
+Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info);
+Napi::Value DeviceFilterIds(const Napi::CallbackInfo &info);
 Napi::Value ReapChild(const Napi::CallbackInfo &info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -382,6 +384,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("winsize", Napi::Function::New(env, Winsize));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("deviceFilterIds", Napi::Function::New(env, DeviceFilterIds));
   return exports;
 }
 

@@ -5,7 +5,8 @@
  */
 import fs = require('fs');
 import path = require('path');
-import { CgroupLayout, parseProcCgroup } from './detect';
+import { CgroupLayout, Hierarchy, parseProcCgroup } from './detect';
+import { ConfigError, strerror } from '../errors';
 import { sleepSync } from '../sleep';
 import { procStat } from '../state/status';
 
@@ -63,17 +64,10 @@ export function makeCgroupDirs(planned: string[], between?: () => void): string[
         make(path.dirname(dir), attempts - 1);
         return make(dir, attempts - 1);
       }
-      throw e;
+      throw fsError(e, dir);
     }
     created.push(dir);
     if (created.length === 1) between?.();
-    // v1 cpuset: a new cgroup starts with empty cpus/mems, and no task can join it until they are set.
-    if (fs.existsSync(path.join(dir, 'cpuset.cpus'))) {
-      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-        const own = fs.readFileSync(path.join(dir, f), 'utf8').trim();
-        if (!own) fs.writeFileSync(path.join(dir, f), fs.readFileSync(path.join(path.dirname(dir), f), 'utf8').trim());
-      }
-    }
   };
   try {
     for (const d of planned) make(d);
@@ -82,6 +76,130 @@ export function makeCgroupDirs(planned: string[], between?: () => void): string[
     throw e;
   }
   return created;
+}
+
+const PATH_FIELD = '/linux/cgroupsPath';
+
+/** A failed cgroupfs call as a ConfigError naming the file and /linux/cgroupsPath. */
+function fsError(e: unknown, file: string): ConfigError {
+  const err = e as NodeJS.ErrnoException;
+  if (err instanceof ConfigError) return err;
+  const text = typeof err.errno === 'number' ? strerror(Math.abs(err.errno)) : String(err.message);
+  return Object.assign(new ConfigError(PATH_FIELD, `${file}: ${text}`), { code: err.code });
+}
+
+function readOr(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The directories from the hierarchy's mount point down to `dir` (both included). */
+function pathFromMount(h: Hierarchy, dir: string): string[] {
+  const rel = path.relative(h.mountpoint, dir);
+  const out = [h.mountpoint];
+  if (!rel || rel.startsWith('..')) return out;
+  let cur = h.mountpoint;
+  for (const part of rel.split('/')) out.push((cur = path.join(cur, part)));
+  return out;
+}
+
+/**
+ * v1 cpuset: a cgroup starts with empty cpus/mems and no task can join it until they are set
+ * (the kernel says ENOSPC). Like runc's cpusetEnsureParent, every directory on the path whose
+ * files are empty, including a parent made by someone else, gets its parent's values.
+ */
+function ensureCpuset(h: Hierarchy, dir: string): void {
+  const chain = pathFromMount(h, dir);
+  for (let i = 1; i < chain.length; i++) {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      const file = path.join(chain[i], f);
+      const own = readOr(file);
+      if (own === undefined || own.trim()) continue;
+      const parent = (readOr(path.join(chain[i - 1], f)) ?? '').trim();
+      try {
+        fs.writeFileSync(file, parent);
+      } catch (e) {
+        throw fsError(e, file);
+      }
+    }
+  }
+}
+
+/**
+ * cgroup v2: a controller's files exist in a cgroup only when its parent has it in
+ * cgroup.subtree_control. As runc's fs2 CreateCgroupPath: every ancestor of the container's cgroup
+ * (not the cgroup itself: no internal processes) delegates every controller it has; a controller
+ * that cannot be enabled (a parent with processes in it, a threaded subtree) is left out here, and
+ * a resource that needs it then fails naming its field (resources.ts).
+ */
+function enableAllControllers(h: Hierarchy, dir: string): void {
+  const chain = pathFromMount(h, dir);
+  for (const cur of chain.slice(0, -1)) {
+    const have = (readOr(path.join(cur, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean);
+    const on = (readOr(path.join(cur, 'cgroup.subtree_control')) ?? '').split(/\s+/);
+    const missing = have.filter((c) => !on.includes(c));
+    if (!missing.length) continue;
+    const file = path.join(cur, 'cgroup.subtree_control');
+    try {
+      fs.writeFileSync(file, missing.map((c) => `+${c}`).join(' '));
+    } catch {
+      for (const c of missing) {
+        try {
+          fs.writeFileSync(file, `+${c}`);
+        } catch {
+          /* not delegable here: a resource that needs it says so */
+        }
+      }
+    }
+  }
+}
+
+/**
+ * After the directories exist: v2 ancestors delegate their controllers, v1 cpuset paths get
+ * cpus/mems (`dirs` index-aligned with layout.hierarchies). Errors name the file and the field.
+ */
+export function prepareCgroups(layout: CgroupLayout, dirs: string[]): void {
+  layout.hierarchies.forEach((h, i) => {
+    if (h.version === 2) enableAllControllers(h, dirs[i]);
+    else if (h.name.split(',').includes('cpuset')) ensureCpuset(h, dirs[i]);
+  });
+}
+
+/**
+ * runc's check of a cgroupsPath that exists already: frozen is an error (the container would hang
+ * at its first instruction, and so would create). Processes already in it are warned about by create.
+ */
+export function checkNotFrozen(layout: CgroupLayout, dirs: string[]): void {
+  layout.hierarchies.forEach((h, i) => {
+    const dir = dirs[i];
+    const frozen = h.version === 2
+      ? /^frozen 1$/m.test(readOr(path.join(dir, 'cgroup.events')) ?? '') || (readOr(path.join(dir, 'cgroup.freeze')) ?? '').trim() === '1'
+      : /FROZEN|FREEZING/.test(readOr(path.join(dir, 'freezer.state')) ?? '');
+    if (frozen) throw new ConfigError(PATH_FIELD, `container's cgroup unexpectedly frozen: ${dir} (thaw it, or use another cgroupsPath)`);
+  });
+}
+
+/** Linux ≥ 5.7 has clone3's CLONE_INTO_CGROUP. */
+function kernelHasCloneIntoCgroup(): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(readOr('/proc/sys/kernel/osrelease') ?? '');
+  return !!m && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 7));
+}
+
+/**
+ * The cgroup v2 directory the container's init can be born in (clone3 CLONE_INTO_CGROUP): no
+ * migration at all there (on a hybrid host the v1 hierarchies still migrate). Not with a user
+ * namespace (the kernel checks the cgroup's permissions with the credentials of the cloning
+ * process, which is then root of that namespace only) nor a joined cgroup namespace (its root may
+ * not contain the directory).
+ */
+export function cloneIntoDir(layout: CgroupLayout, dirs: string[], namespaces: { type: string; path?: string }[] = []): string | undefined {
+  const u = layout.hierarchies.findIndex((h) => h.version === 2);
+  if (u < 0 || !kernelHasCloneIntoCgroup()) return undefined;
+  if (namespaces.some((n) => n.type === 'user' || (n.type === 'cgroup' && n.path))) return undefined;
+  return dirs[u];
 }
 
 /**
@@ -104,7 +222,14 @@ export function prewarmMigration(dirs: string[], pid: number): void {
 }
 
 export function addPid(dirs: string[], pid: number): void {
-  for (const d of dirs) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(pid));
+  for (const d of dirs) {
+    const file = path.join(d, 'cgroup.procs');
+    try {
+      fs.writeFileSync(file, String(pid));
+    } catch (e) {
+      throw fsError(e, file);
+    }
+  }
 }
 
 /** Every pid in the container's cgroups (the union over hierarchies). */

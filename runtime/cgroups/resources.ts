@@ -10,7 +10,7 @@
  *
  * checkResources() is the side-effect-free half (controller presence, value ranges, key shapes);
  * applyResources() runs it, enables the v2 controllers in the ancestors' cgroup.subtree_control, then
- * writes. Warnings (ignored fields, device rules not enforced on v2) are returned, not logged.
+ * writes. Warnings (ignored fields) are returned, not logged.
  */
 import path = require('path');
 import { ConfigError } from '../errors';
@@ -34,6 +34,7 @@ import * as v2io from './v2/io';
 import * as v2hugetlb from './v2/hugetlb';
 import * as v2rdma from './v2/rdma';
 import * as v2unified from './v2/unified';
+import * as v2devices from './v2/devices';
 
 type Apply = (dir: string, r: Resources, w: Writer) => void;
 
@@ -61,7 +62,8 @@ const GROUPS: Group[] = [
   },
   {
     v1: { controller: 'memory', apply: v1memory.apply },
-    v2: { controller: 'memory', apply: v2memory.apply },
+    // kernel memory has no v2 counterpart (its accounting is part of memory.max there)
+    v2: { controller: 'memory', apply: v2memory.apply, refuses: (r) => (['kernel', 'kernelTCP'] as const).filter((k) => memoryOf(r)[k]).map((k) => `${RES}/memory/${k}`) },
     used: (r) => setKeys(memoryOf(r), `${RES}/memory`),
   },
   {
@@ -143,12 +145,13 @@ export function checkResources(layout: CgroupLayout, r: Resources | undefined, r
 
   checkValues(res);
 
-  // Devices: v1 controller, or a v2 BPF program (not built yet: warn). runc applies its default
-  // allow list even when the spec has no rules, so v1 always gets the rules.
+  // Devices: the v1 controller, else a BPF device program on the cgroup v2 directory (no controller
+  // to enable: it attaches to any cgroup2 directory). runc applies its default allow list even when
+  // the spec has no rules, so the container always gets the rules.
   const rules = v1devices.specRules(res.devices);
   const di = v1Index(layout, 'devices');
   if (di >= 0) plan.steps.push({ index: di, version: 1, controller: 'devices', apply: v1devices.apply, pointer: `${RES}/devices` });
-  else if (rules.length && u >= 0) plan.warnings.push(`${RES}/devices: device cgroup rules are not enforced (the devices controller is cgroup v2 only here, and oci-ts does not attach a BPF device program yet)`);
+  else if (u >= 0) plan.steps.push({ index: u, version: 2, controller: 'devices', apply: v2devices.apply, pointer: `${RES}/devices` });
   else if (rules.length) throw new ConfigError(`${RES}/devices`, 'no devices cgroup controller on this host');
 
   for (const g of GROUPS) {
@@ -159,7 +162,7 @@ export function checkResources(layout: CgroupLayout, r: Resources | undefined, r
       plan.steps.push({ index: i1, version: 1, controller: g.v1.controller, apply: g.v1.apply, pointer: used[0] });
     } else if (g.v2 && u >= 0 && avail.includes(g.v2.controller)) {
       const refused = g.v2.refuses?.(res) ?? [];
-      if (refused.length) throw new ConfigError(refused[0], `not supported by the cgroup v2 ${g.v2.controller} controller`);
+      if (refused.length) throw new ConfigError(refused[0], `not supported on cgroup v2 (the ${g.v2.controller} controller has no such limit): remove it from config.json`);
       plan.steps.push({ index: u, version: 2, controller: g.v2.controller, apply: g.v2.apply, pointer: used[0] });
       enable(g.v2.controller, used[0]);
     } else {
@@ -231,7 +234,7 @@ export function applyResources(layout: CgroupLayout, dirs: string[], r: Resource
   const plan = checkResources(layout, r, (d, f) => w.read(d, f));
   if (opts.devices === false) plan.steps = plan.steps.filter((s) => s.controller !== 'devices');
   const warnings = [...plan.warnings];
-  const collect: Writer = { write: (d, f, v, p) => w.write(d, f, v, p), read: (d, f) => w.read(d, f), warn: (m) => warnings.push(m) };
+  const collect: Writer = { write: (d, f, v, p) => w.write(d, f, v, p), read: (d, f) => w.read(d, f), warn: (m) => warnings.push(m), attachDevices: (d, a, e, p) => w.attachDevices(d, a, e, p) };
   for (const [i, list] of plan.enable) enableV2(layout.hierarchies[i], dirs[i], list, collect);
   for (const s of plan.steps) s.apply(dirs[s.index], r ?? {}, collect);
   return [...new Set(warnings)];

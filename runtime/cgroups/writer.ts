@@ -9,6 +9,7 @@
 import fs = require('fs');
 import path = require('path');
 import { ConfigError, strerror } from '../errors';
+import { native, DeviceException } from '../native';
 
 export interface Writer {
   /** Write `value` to dir/file (one write(2)); failure → ConfigError(pointer, `${file}: ${errno}`). */
@@ -16,6 +17,8 @@ export interface Writer {
   /** The file's content, or undefined when it does not exist. */
   read(dir: string, file: string): string | undefined;
   warn(message: string): void;
+  /** cgroup v2: attach the device program (default action, exceptions) to dir, replacing the one there */
+  attachDevices(dir: string, defaultAllow: boolean, exceptions: DeviceException[], pointer: string): void;
 }
 
 /** ENOENT, EINVAL... of a failed write, for the few places runc retries on a given errno. */
@@ -49,6 +52,15 @@ export class FsWriter implements Writer {
   }
   warn(message: string): void {
     this.warnings.push(message);
+  }
+  attachDevices(dir: string, defaultAllow: boolean, exceptions: DeviceException[], pointer: string): void {
+    try {
+      native().attachDeviceFilter(dir, defaultAllow, exceptions);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const text = typeof err.errno === 'number' ? strerror(Math.abs(err.errno)) : String(err.message);
+      throw new ConfigError(pointer, `${dir}: attaching the device program: ${err.syscall ?? 'bpf'}: ${text}`);
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import { publicState } from '../state/public';
 import { checkId, stateDir, writeState, writeFileAtomic, makeStateDir, removeStateDir, sweepStale, SavedState } from '../state/store';
 import { ownStartTime, liveStartTime } from '../state/status';
 import { systemdCgroupsPath } from '../cgroups/systemd';
-import { plannedCgroupDirs, makeCgroupDirs, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { plannedCgroupDirs, makeCgroupDirs, prepareCgroups, checkNotFrozen, cloneIntoDir, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
@@ -84,11 +84,15 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
   const layout = parseCgroupMounts(mountinfo);
   const cgDirs = resolveCgroupDirs(layout, cgroupsPath);
+  checkNotFrozen(layout, cgDirs);
   const preserveFds = o.preserveFds + socketActivation(spec);
+  // the init is born in its cgroup v2 directory where it can be; the other hierarchies migrate it
+  const cloneInto = cloneIntoDir(layout, cgDirs, spec.linux?.namespaces);
+  const migrateDirs = cgDirs.filter((d) => d !== cloneInto);
   const plan = buildPlan(
     spec,
-    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds },
-    hostFacts(rootfs, cgDirs, g.root, mountinfo),
+    { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds, cloneIntoCgroup: cloneInto },
+    hostFacts(rootfs, layout, cgDirs, g.root, mountinfo),
   );
   for (const w of plan.warnings) g.warn?.(w);
   trace('planned');
@@ -133,6 +137,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
       saved.cgroupCreated = made;
       writeState(g.root, saved, false);
     }
+    prepareCgroups(layout, cgDirs);
     trace('cgroups made');
     killPoint('create:cgroups');
     for (const w of applyResources(layout, cgDirs, spec.linux?.resources)) g.warn?.(w);
@@ -141,7 +146,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
       onSpawn: (stage0) => {
-        prewarmMigration(cgDirs, stage0);
+        prewarmMigration(migrateDirs, stage0);
         killPoint('create:spawned');
       },
       onPid: (pid, startTime) => {
@@ -154,7 +159,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         writeState(g.root, saved, false);
         undo.push('kill the container init', () => killContainer(saved));
         killPoint('create:pid-saved');
-        addPid(cgDirs, pid);
+        addPid(migrateDirs, pid);
         if (rdt) addRdtPid(rdt, pid);
         moveNetDevices(spec, pid);
         killPoint('create:placed');

@@ -2,6 +2,7 @@
 import fs = require('fs');
 import path = require('path');
 import { HostFacts } from '../plan/assemble';
+import { CgroupLayout } from '../cgroups/detect';
 import { compileSeccompCached } from '../seccomp-cache';
 import { launcherFacts } from '../launcher-env';
 
@@ -43,7 +44,7 @@ export function callerNofile(): { soft: number; hard: number } | undefined {
 }
 
 /** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
-export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
+export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
   let lastCap = 40;
   try {
     lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
@@ -59,6 +60,8 @@ export function hostFacts(rootfs: string, cgroupDirs: string[], stateRoot: strin
       }
     },
     rootfsParentMount: mountPointOf(mountinfo, fs.realpathSync.native(rootfs)),
+    // A pure v2 host: the container's /sys/fs/cgroup is its own cgroup2 directory (runc mountCgroupV2).
+    cgroup2Dir: layout.mode === 'v2' ? cgroupDirs[0] : undefined,
     cgroupBinds: cgroupDirs.map((d) => {
       // /sys/fs/cgroup/memory/oci-ts/x → "memory"
       const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];

@@ -33,7 +33,17 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
   /** a regular file resolved with RESOLVE_IN_ROOT under `root` (at most maxBytes); null if there is none */
   readFileInRoot(root: string, path: string, maxBytes: number): Buffer | null;
+  /**
+   * Build a cgroup v2 device program (default action, and the exceptions that get the opposite one)
+   * and attach it to the cgroup directory, replacing the program attached there before.
+   */
+  attachDeviceFilter(cgroupDir: string, defaultAllow: boolean, exceptions: DeviceException[]): { attached: number; replaced: number };
+  /** ids of the device programs attached to the cgroup directory itself */
+  deviceFilterIds(cgroupDir: string): number[];
 }
+
+/** type 0 any, 1 block, 2 char; major/minor -1 any; access bits mknod 1, read 2, write 4 */
+export interface DeviceException { type: number; major: number; minor: number; access: number }
 
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;

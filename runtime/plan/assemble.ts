@@ -27,6 +27,8 @@ export interface PlanOptions {
   noPivot: boolean;
   consoleSocket?: string;
   preserveFds: number;
+  /** a cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP), instead of being migrated */
+  cloneIntoCgroup?: string;
 }
 
 export interface HostFacts extends RootfsFacts {
@@ -56,7 +58,7 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (proc.execCPUAffinity?.initial) {
     s.push(step(Op.SCHED_AFFINITY, [listToMask(proc.execCPUAffinity.initial, '/process/execCPUAffinity/initial')], '/process/execCPUAffinity/initial', 'sched_setaffinity'));
   }
-  s.push(...namespaceSteps(spec, plan.files, plan));
+  s.push(...namespaceSteps(spec, plan.files, plan, opts.cloneIntoCgroup));
   const mountNs = hasNamespace(spec, 'mount');
   const label = spec.linux?.mountLabel;
   if (label && !facts.lsm.selinux) plan.warnings.push(`/linux/mountLabel: SELinux is not enabled on this host: "${label}" is not applied (runc ignores it too)`);

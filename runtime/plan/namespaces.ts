@@ -52,7 +52,7 @@ export function hasNamespace(spec: Spec, type: NamespaceType): boolean {
 }
 
 
-export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPlan, 'idmap'>): Step[] {
+export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPlan, 'idmap'>, cloneIntoCgroup?: string): Step[] {
   const steps: Step[] = [];
   const nss = spec.linux?.namespaces ?? [];
   const joins = nss.map((ns, i) => ({ ns, i })).filter((x) => x.ns.path);
@@ -93,6 +93,12 @@ export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPl
       .join('');
     steps.push(step(Op.WRITE_FILE, ['/proc/self/timens_offsets', text], '/linux/timeOffsets', 'set time offsets'));
   }
-  steps.push(step(Op.FORK, [0], '', 'fork the container init'));
+  if (cloneIntoCgroup) {
+    // born in its cgroup v2 directory (CLONE_INTO_CGROUP): the parent migrates it nowhere there
+    files.push({ path: cloneIntoCgroup, kind: 'dir', pointer: '/linux/cgroupsPath' });
+    steps.push(step(Op.FORK, [0, { file: files.length - 1 }, cloneIntoCgroup], '/linux/cgroupsPath', 'fork the container init into its cgroup'));
+  } else {
+    steps.push(step(Op.FORK, [0], '', 'fork the container init'));
+  }
   return steps;
 }

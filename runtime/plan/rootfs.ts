@@ -14,14 +14,26 @@ export interface RootfsFacts extends MountFacts {
   rootfsParentMount: string;
   /** cgroup hierarchies to expose for a mount of type cgroup: name under the mount → host dir */
   cgroupBinds: { name: string; hostPath: string }[];
+  /** on a pure cgroup v2 host: the container's cgroup2 directory, which becomes its /sys/fs/cgroup */
+  cgroup2Dir?: string;
 }
 
-/** A `cgroup` mount: a tmpfs with each of the container's cgroup directories bound in (runc, v1). */
+/**
+ * A `cgroup` (or `cgroup2`) mount. On a pure v2 host, the container's own cgroup directory bound
+ * at the destination: a cgroup2 mount whose root is the container's cgroup, as runc's mountCgroupV2
+ * makes without a cgroup namespace (the bind is made before the init unshares its cgroup namespace,
+ * which is then rooted at the same directory, so with one the result is the same). Elsewhere (v1,
+ * hybrid): a tmpfs with each of the container's cgroup directories bound in (runc, v1).
+ * Read-only when the mount's options say `ro`.
+ */
 function cgroupMountSteps(m: Mount, index: number, facts: RootfsFacts): Step[] {
   const pointer = `/mounts/${index}`;
   const opts = parseMountOptions(m.options, pointer);
   const ro = (opts.flags & MS_RDONLY) !== 0;
   const base = opts.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (facts.cgroup2Dir) {
+    return [step(Op.MOUNT, [facts.cgroup2Dir, m.destination, '', MS_BIND, '', 0, 1, (ro ? MS_RDONLY : 0) | base], pointer, `mount ${m.destination}`)];
+  }
   const steps = [step(Op.MOUNT, ['tmpfs', m.destination, 'tmpfs', base, 'mode=755', 0, 1, 0], pointer, `mount ${m.destination}`)];
   for (const b of facts.cgroupBinds) {
     const dest = `${m.destination}/${b.name}`;

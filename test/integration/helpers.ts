@@ -117,7 +117,8 @@ export function uniqueId(prefix: string): string {
 export function leftovers(b: Bundle, id: string): string[] {
   const found: string[] = [];
   if (fs.existsSync(path.join(b.root, id))) found.push(`state dir ${path.join(b.root, id)}`);
-  for (const h of fs.readdirSync('/sys/fs/cgroup')) {
+  // each v1 hierarchy and the hybrid unified one, or (pure v2) /sys/fs/cgroup itself
+  for (const h of ['', ...fs.readdirSync('/sys/fs/cgroup')]) {
     const d = path.join('/sys/fs/cgroup', h, 'oci-ts', id);
     if (fs.existsSync(d)) found.push(`cgroup ${d}`);
   }

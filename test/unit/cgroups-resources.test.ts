@@ -36,6 +36,10 @@ class Fake implements Writer {
     this.writes.push([dir, file, value]);
     this.files[`${dir}/${file}`] = value;
   }
+  devicePrograms: [string, boolean, number][] = [];
+  attachDevices(dir: string, defaultAllow: boolean, exceptions: unknown[]): void {
+    this.devicePrograms.push([dir, defaultAllow, exceptions.length]);
+  }
   read(dir: string, file: string): string | undefined {
     return this.files[`${dir}/${file}`];
   }
@@ -315,11 +319,14 @@ describe('cgroup v2 host', () => {
     expect(pointerOf(() => applyResources(V2, dirs, { network: { classID: 1 } }, v2Host(all)))).toBe('/linux/resources/network/classID');
   });
 
-  test('device rules are not enforced on v2: a warning, no write', () => {
+  test('device rules on v2: a device program attached to the container cgroup (runc default list even without rules), no file written', () => {
     const w = v2Host(all);
     const warnings = applyResources(V2, dirs, { devices: [{ allow: false, access: 'rwm' }] }, w);
-    expect(warnings.join('\n')).toMatch(/device cgroup rules are not enforced/);
+    expect(warnings).toEqual([]);
     expect(w.writes).toEqual([]);
-    expect(applyResources(V2, dirs, undefined, v2Host(all))).toEqual([]);
+    expect(w.devicePrograms).toEqual([[dirs[0], false, 11]]); // deny by default; the 11 default devices
+    const w2 = v2Host(all);
+    expect(applyResources(V2, dirs, undefined, w2)).toEqual([]);
+    expect(w2.devicePrograms).toHaveLength(1);
   });
 });

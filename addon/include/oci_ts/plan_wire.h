@@ -56,7 +56,8 @@ enum oci_op {
   OP_SYNC = 3,           /* tag:int — send MSG_SYNC, wait for MSG_CONTINUE */
   OP_SETID = 4,          /* uid:int gid:int — setresgid+setresuid, used after joining/creating a userns */
   OP_WRITE_FILE = 5,     /* path:str content:str — e.g. /proc/self/timens_offsets, /proc/sys/... */
-  OP_FORK = 6,           /* flags:int — clone(CLONE_PARENT|flags); stage 0 reports MSG_PID and exits */
+  OP_FORK = 6,           /* flags:int [cgroup_fd_index:int cgroup_path:str] — clone3(CLONE_PARENT|flags),
+                            with CLONE_INTO_CGROUP when a cgroup v2 directory is given; stage 0 reports MSG_PID and exits */
   OP_SET_DUMPABLE = 7,   /* on:int */
   /* --- rootfs, in the init before pivot_root --- */
   OP_ROOTFS_BIND = 10,   /* rootfs:str parent_propagation:int — make / private/slave, bind rootfs on itself, open it */
