@@ -29,9 +29,10 @@ function attacker(marker: string, hostDir: string): string[] {
     [
       'echo "PWD=$(pwd 2>&1)"',
       'up=""',
-      'for k in $(seq 0 24); do',
-      `  for t in ${tails(marker).join(' ')}; do cat "./$up$t" 2>/dev/null && echo " <- read ./$up$t"; done`,
-      `  for t in ${tails(hostDir).join(' ')}; do touch "./$up$t/created-$k" 2>/dev/null && echo "WROTE ./$up$t/created-$k"; done`,
+      'for k in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24; do',
+      // shell builtins only (read, true >; not the special builtin `:`, whose failed redirection ends the shell): no fork per attempt
+      `  for t in ${tails(marker).join(' ')}; do { read -r l < "./$up$t"; } 2>/dev/null && echo "$l <- read ./$up$t"; done`,
+      `  for t in ${tails(hostDir).join(' ')}; do { true > "./$up$t/created-$k"; } 2>/dev/null && echo "WROTE ./$up$t/created-$k"; done`,
       '  up="../$up"',
       'done',
       'echo END',
