@@ -4,7 +4,6 @@
  * profile for every container. Files live under --root/.seccomp-cache (root only), written
  * atomically; the key also covers the addon build, so a new libseccomp recompiles.
  */
-import crypto = require('crypto');
 import fs = require('fs');
 import path = require('path');
 import { native } from './native';
@@ -24,6 +23,8 @@ export function compileSeccompCached(root: string, profile: LoweredProfile): Com
   } catch {
     /* no addon: compile below fails with its own error */
   }
+  // node:crypto is loaded only here: create and exec without seccomp do not pay for it
+  const crypto = require('crypto') as typeof import('crypto');
   const key = crypto.createHash('sha256').update(JSON.stringify(profile)).update(addonId).digest('hex');
   const dir = path.join(root, '.seccomp-cache');
   const file = path.join(dir, `${key}.json`);

@@ -6,7 +6,6 @@
 import { constants as osConstants } from 'os';
 import { native } from '../native';
 import { signalProcess } from './signal';
-import { proxyTerminal } from '../terminal/proxy';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
@@ -25,7 +24,8 @@ export async function foreground(pid: number, startTime: string, exited: Exited,
     process.on(sig, h);
     return [sig, h] as const;
   });
-  const stopProxy = ptyMaster !== undefined ? proxyTerminal(ptyMaster) : undefined;
+  // the proxy needs node:net, tty and stream (~10 ms to load): only when there is a pty to proxy
+  const stopProxy = ptyMaster !== undefined ? (require('../terminal/proxy') as typeof import('../terminal/proxy')).proxyTerminal(ptyMaster) : undefined;
   try {
     const status = await exited;
     return status.code ?? 128 + (status.signal ?? 0);
