@@ -31,7 +31,7 @@ import { publicState } from '../state/public';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
 import { killAndWait } from './signal';
-import { foreground, waitChild } from './foreground';
+import { foreground, waitChild, SignalForwarder } from './foreground';
 import { trace } from '../trace';
 
 const LOCK_SH = 1;
@@ -333,6 +333,14 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
 
   trace('exec: process checked');
   let launched: Launched;
+  // A pty proxied from our own terminal starts with its size (the proxy follows changes later):
+  // set by the init before the program runs, so the first `stty size` already sees it.
+  if (proc.terminal && !o.consoleSocket && !o.detach && !proc.consoleSize) {
+    const ws = native().winsize(0) ?? native().winsize(1);
+    if (ws && ws.rows && ws.cols) proc.consoleSize = { height: ws.rows, width: ws.cols };
+  }
+  // in the foreground, signals are caught from now on and delivered once the process runs
+  const signals = o.detach ? undefined : new SignalForwarder(proc.terminal === true && !o.consoleSocket);
   const lockFd = fs.openSync(stateDir(g.root, o.id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
     native().flock(lockFd, LOCK_SH);
@@ -383,6 +391,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
       if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
     }
   } catch (e) {
+    signals?.stop();
     if (e instanceof StateError || e instanceof UsageError) throw e;
     // the container's init may have gone meanwhile: say so rather than a step's errno
     if (deriveStatus(g.root, s) === 'stopped') throw new StateError(`cannot exec in a stopped container: ${o.id}`);
@@ -392,11 +401,19 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     fs.closeSync(lockFd);
   }
   const exited = o.detach ? undefined : waitChild(launched.pid);
-  if (o.pidfdSocket) sendPidfd(o.pidfdSocket, launched.pid);
-  if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+  try {
+    if (o.pidfdSocket) sendPidfd(o.pidfdSocket, launched.pid);
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+  } catch (e) {
+    // the caller cannot know the process: it does not stay
+    signals?.stop();
+    killAndWait([launched.pid]);
+    if (launched.ptyMaster !== undefined) fs.closeSync(launched.ptyMaster);
+    throw e;
+  }
   if (!exited) {
     if (launched.ptyMaster !== undefined) fs.closeSync(launched.ptyMaster);
     return 0;
   }
-  return foreground(launched.pid, launched.startTime, exited, launched.ptyMaster);
+  return foreground(launched.pid, launched.startTime, exited, launched.ptyMaster, signals);
 }

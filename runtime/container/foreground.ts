@@ -16,21 +16,47 @@ export function waitChild(pid: number): Exited {
   return native().waitPid(pid);
 }
 
-export async function foreground(pid: number, startTime: string, exited: Exited, ptyMaster?: number): Promise<number> {
-  // With a proxied pty the window size goes to the pty (the kernel signals the process group).
-  const signals = ptyMaster === undefined ? FORWARDED : FORWARDED.filter((s) => s !== 'SIGWINCH');
-  const handlers = signals.map((sig) => {
-    const h = () => signalProcess(pid, startTime, osConstants.signals[sig]);
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+/**
+ * Catches the forwarded signals from before the process exists (a signal sent as soon as the
+ * program runs must not kill the runtime instead), queues them, and delivers them once the
+ * process is known. With a proxied pty, SIGWINCH is left to the proxy (it resizes the pty and
+ * the kernel signals the process group).
+ */
+export class SignalForwarder {
+  private queued: number[] = [];
+  private target?: { pid: number; startTime: string };
+  private handlers: [NodeJS.Signals, () => void][];
+
+  constructor(withPty: boolean) {
+    const signals = withPty ? FORWARDED.filter((s) => s !== 'SIGWINCH') : FORWARDED;
+    this.handlers = signals.map((sig) => {
+      const n = osConstants.signals[sig];
+      const h = () => (this.target ? signalProcess(this.target.pid, this.target.startTime, n) : this.queued.push(n));
+      process.on(sig, h);
+      return [sig, h];
+    });
+  }
+
+  forwardTo(pid: number, startTime: string): void {
+    this.target = { pid, startTime };
+    for (const n of this.queued.splice(0)) signalProcess(pid, startTime, n);
+  }
+
+  stop(): void {
+    for (const [sig, h] of this.handlers) process.removeListener(sig, h);
+  }
+}
+
+export async function foreground(pid: number, startTime: string, exited: Exited, ptyMaster?: number, signals?: SignalForwarder): Promise<number> {
+  const forwarder = signals ?? new SignalForwarder(ptyMaster !== undefined);
+  forwarder.forwardTo(pid, startTime);
   // the proxy needs node:net, tty and stream (~10 ms to load): only when there is a pty to proxy
   const stopProxy = ptyMaster !== undefined ? (require('../terminal/proxy') as typeof import('../terminal/proxy')).proxyTerminal(ptyMaster) : undefined;
   try {
     const status = await exited;
     return status.code ?? 128 + (status.signal ?? 0);
   } finally {
-    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    forwarder.stop();
     if (stopProxy) await stopProxy(); // closes the master
   }
 }

@@ -63,6 +63,35 @@ async function receiver(sockPath: string, mode: 'pty' | 'pidfd'): Promise<{ done
   return { done: new Promise((r) => py.on('exit', () => r(out))) };
 }
 
+/**
+ * Runs argv on a new pty of 33x99 (python3), prints what it writes; once it has printed "first",
+ * resizes the pty to 40x120 (the kernel sends SIGWINCH to the foreground process, oci-ts). Ends
+ * with "status N".
+ */
+const PTY_HARNESS = `
+import os, sys, fcntl, termios, struct, select
+m, s = os.openpty()
+fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 99, 0, 0))
+pid = os.fork()
+if pid == 0:
+    os.setsid(); fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2): os.dup2(s, fd)
+    os.execv(sys.argv[1], sys.argv[1:])
+os.close(s)
+out = b""; resized = False
+while True:
+    r, _, _ = select.select([m], [], [], 10)
+    if not r: break
+    try: d = os.read(m, 4096)
+    except OSError: break
+    if not d: break
+    out += d
+    if not resized and b"first" in out:
+        fcntl.ioctl(m, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0)); resized = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace") + "\\nstatus %d\\n" % os.waitstatus_to_exitcode(st))
+`;
+
 describeRoot('exec', () => {
   let c: { b: Bundle; id: string; pid: number };
   beforeAll(() => {
@@ -212,6 +241,21 @@ describeRoot('exec', () => {
     expect(r.stdout).toMatch(/^\/dev\/pts\/\d+\r?\nstdin-is-tty/);
     // without --tty nothing is a terminal
     expect(exec(c.b, [c.id, 'sh', '-c', 'tty || true']).stdout.trim()).toBe('not a tty');
+  });
+
+  test('foreground: signals to oci-ts reach the process; its status is returned', async () => {
+    const p = ociSpawn(c.b, ['exec', c.id, 'sh', '-c', 'trap "echo got-term; exit 9" TERM; echo ready; while true; do sleep 0.1; done'], { name: 'sig' });
+    waitFor(() => p.stdout().includes('ready'));
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(9);
+    expect(p.stdout()).toBe('ready\ngot-term\n');
+  });
+
+  test('--tty in the foreground under a terminal: its window size, and changes to it, reach the process', () => {
+    const r = require('child_process').spawnSync('python3', ['-c', PTY_HARNESS, OCI_TS, '--root', c.b.root, 'exec', '--tty', c.id, 'sh', '-c', 'stty size; echo first; sleep 1; stty size; exit 5'], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split(/\r?\n/).map((l: string) => l.trim()).filter(Boolean);
+    expect(lines).toEqual(['33 99', 'first', '40 120', 'status 5']);
   });
 
   test('--tty --detach --console-socket sends the pty master; runc\'s terminal rules', async () => {
