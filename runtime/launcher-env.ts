@@ -18,7 +18,9 @@ export interface LauncherFacts {
   openFds?: number;
 }
 
-let facts: LauncherFacts | undefined;
+/** Kept on globalThis: the hot bundle reads the variables, the full bundle it hands over to needs them too. */
+const KEY = Symbol.for('oci-ts.launcherFacts');
+const store = globalThis as unknown as Record<symbol, LauncherFacts | undefined>;
 
 function num(name: string): number | undefined {
   const v = process.env[name];
@@ -27,6 +29,6 @@ function num(name: string): number | undefined {
 }
 
 export function launcherFacts(): LauncherFacts {
-  if (!facts) facts = { nofileSoft: num('OCI_TS_NOFILE_SOFT'), openFds: num('OCI_TS_OPEN_FDS') };
-  return facts;
+  if (!store[KEY]) store[KEY] = { nofileSoft: num('OCI_TS_NOFILE_SOFT'), openFds: num('OCI_TS_OPEN_FDS') };
+  return store[KEY]!;
 }

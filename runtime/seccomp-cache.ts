@@ -36,7 +36,9 @@ export function compileSeccompCached(root: string, profile: LoweredProfile): Com
   }
   const compiled = native().compileSeccomp(profile);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // not recursive: --root exists once a container was made (Node's recursive mkdir never returns
+    // under /proc/self, which a hostile --root can name)
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ bpf: compiled.bpf.toString('base64'), unknown: compiled.unknown }), { mode: 0o600 });
     fs.renameSync(tmp, file);

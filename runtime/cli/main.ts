@@ -68,7 +68,7 @@ function defaultRoot(): string {
 
 export function globalOptions(v: FlagValues): GlobalOptions {
   const logFormat = v.logFormat as string;
-  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`invalid log-format: ${logFormat}`);
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`invalid log-format: ${logFormat} (--log-format must be text or json)`);
   const rootless = v.rootless as string;
   if (rootless !== 'true' && rootless !== 'false' && rootless !== 'auto') {
     throw new UsageError(`invalid value "${rootless}" for flag -rootless: must be true, false or auto`);

@@ -73,6 +73,8 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   checkId(o.id);
   const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
   trace('config loaded and validated');
+  // config.md: OPTIONAL in the file, REQUIRED for start; the plan is made now, so create needs it (runc too)
+  if (!spec.process) throw new ConfigError('/process', 'is required to create a container');
   checkConsole(spec, o, foreground);
   for (const w of warnings ?? []) g.warn?.(w);
   const dir = stateDir(g.root, o.id);

@@ -1,5 +1,6 @@
 /** Capability names → bits (linux/capability.h), and the masks a process.capabilities object gives. */
 import { Capabilities } from '../spec/types';
+import { table } from '../table';
 
 export const CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
@@ -11,7 +12,7 @@ export const CAPABILITIES = [
   'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ] as const;
 
-const BIT: Record<string, number> = Object.fromEntries(CAPABILITIES.map((c, i) => [c, i]));
+const BIT = table<number>(Object.fromEntries(CAPABILITIES.map((c, i) => [c, i])));
 
 export const ALL_CAPS = (1n << BigInt(CAPABILITIES.length)) - 1n;
 

@@ -5,12 +5,13 @@
  */
 import { Device } from '../spec/types';
 import { Op, Step, step } from './types';
+import { table } from '../table';
 
 const S_IFIFO = 0o010000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 
-export const DEVICE_TYPE_MODE: Record<string, number> = { c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO };
+export const DEVICE_TYPE_MODE: Readonly<Record<string, number>> = table({ c: S_IFCHR, u: S_IFCHR, b: S_IFBLK, p: S_IFIFO });
 
 export const DEFAULT_DEVICES: Device[] = [
   { path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },

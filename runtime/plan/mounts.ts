@@ -5,6 +5,7 @@
 import { Mount } from '../spec/types';
 import { Op, Step, step } from './types';
 import { ConfigError } from '../errors';
+import { table } from '../table';
 
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;
@@ -31,7 +32,7 @@ export const MS_STRICTATIME = 0x1000000;
 export const MS_LAZYTIME = 0x2000000;
 
 /** option → [clear?, flag]: `clear` options remove the flag (rw clears ro). */
-export const MOUNT_FLAGS: Record<string, [boolean, number]> = {
+export const MOUNT_FLAGS: Readonly<Record<string, [boolean, number]>> = table({
   async: [true, MS_SYNCHRONOUS],
   atime: [true, MS_NOATIME],
   bind: [false, MS_BIND],
@@ -64,9 +65,9 @@ export const MOUNT_FLAGS: Record<string, [boolean, number]> = {
   strictatime: [false, MS_STRICTATIME],
   suid: [true, MS_NOSUID],
   sync: [false, MS_SYNCHRONOUS],
-};
+});
 
-export const PROPAGATION_FLAGS: Record<string, number> = {
+export const PROPAGATION_FLAGS: Readonly<Record<string, number>> = table({
   private: MS_PRIVATE,
   rprivate: MS_PRIVATE | MS_REC,
   shared: MS_SHARED,
@@ -75,7 +76,7 @@ export const PROPAGATION_FLAGS: Record<string, number> = {
   rslave: MS_SLAVE | MS_REC,
   unbindable: MS_UNBINDABLE,
   runbindable: MS_UNBINDABLE | MS_REC,
-};
+});
 
 /** Options that only matter to other tools (fstab, mount(8) helpers) and are dropped, as runc does. */
 const IGNORED_OPTIONS = /^(x-|X-mount\.|tmpcopyup$|notmpcopyup$|_netdev$|nofail$|auto$|noauto$|user$|nouser$|users$|owner$|group$)/;
@@ -92,7 +93,7 @@ export const MOUNT_ATTR_NODIRATIME = 0x80;
 export const MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
 
 /** Recursive options (runtime-spec config.md, mount_setattr(2)): option → [clear?, MOUNT_ATTR_*]. */
-export const RECURSIVE_FLAGS: Record<string, [boolean, number]> = {
+export const RECURSIVE_FLAGS: Readonly<Record<string, [boolean, number]>> = table({
   rro: [false, MOUNT_ATTR_RDONLY],
   rrw: [true, MOUNT_ATTR_RDONLY],
   rnosuid: [false, MOUNT_ATTR_NOSUID],
@@ -111,7 +112,7 @@ export const RECURSIVE_FLAGS: Record<string, [boolean, number]> = {
   rnostrictatime: [true, MOUNT_ATTR_STRICTATIME],
   rnosymfollow: [false, MOUNT_ATTR_NOSYMFOLLOW],
   rsymfollow: [true, MOUNT_ATTR_NOSYMFOLLOW],
-};
+});
 
 const ATIME_OPTIONS = new Set(['rrelatime', 'rnorelatime', 'rnoatime', 'ratime', 'rstrictatime', 'rnostrictatime']);
 

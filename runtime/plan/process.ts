@@ -17,12 +17,13 @@ import { Process, Linux } from '../spec/types';
 import { ConfigError } from '../errors';
 import { Arg, Op, Step, step } from './types';
 import { capMasks, CAPABILITIES } from './capabilities';
+import { table } from '../table';
 
-export const RLIMITS: Record<string, number> = {
+export const RLIMITS: Readonly<Record<string, number>> = table({
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
   RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
   RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
-};
+});
 
 const RLIM_INFINITY = 18446744073709551615;
 
@@ -30,26 +31,26 @@ function limit(v: number): number | bigint {
   return v >= RLIM_INFINITY ? -1 : BigInt(Math.trunc(v));
 }
 
-const IOPRIO_CLASS: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+const IOPRIO_CLASS: Readonly<Record<string, number>> = table({ IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 });
 
-export const SCHED_POLICY: Record<string, number> = {
+export const SCHED_POLICY: Readonly<Record<string, number>> = table({
   SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
-};
+});
 
-export const SCHED_FLAGS: Record<string, number> = {
+export const SCHED_FLAGS: Readonly<Record<string, number>> = table({
   SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
   SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
-};
+});
 
-export const MPOL_MODES: Record<string, number> = {
+export const MPOL_MODES: Readonly<Record<string, number>> = table({
   MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4, MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
-};
+});
 
-export const MPOL_FLAGS: Record<string, number> = {
+export const MPOL_FLAGS: Readonly<Record<string, number>> = table({
   MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15,
-};
+});
 
-export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+export const PERSONALITY_DOMAINS: Readonly<Record<string, number>> = table({ LINUX: 0x0000, LINUX32: 0x0008 });
 
 /** "0-3,7" → a bitmask as little-endian 64-bit words (the layout of an unsigned long array). */
 export function listToMask(list: string, pointer: string): Buffer {

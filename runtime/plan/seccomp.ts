@@ -7,8 +7,9 @@
  */
 import { Seccomp } from '../spec/types';
 import { ConfigError } from '../errors';
+import { table } from '../table';
 
-export const SCMP_ACTIONS: Record<string, number> = {
+export const SCMP_ACTIONS: Readonly<Record<string, number>> = table({
   SCMP_ACT_KILL: 0x00000000,
   SCMP_ACT_KILL_THREAD: 0x00000000,
   SCMP_ACT_KILL_PROCESS: 0x80000000,
@@ -18,18 +19,18 @@ export const SCMP_ACTIONS: Record<string, number> = {
   SCMP_ACT_LOG: 0x7ffc0000,
   SCMP_ACT_ALLOW: 0x7fff0000,
   SCMP_ACT_NOTIFY: 0x7fc00000,
-};
+});
 
-export const SCMP_OPERATORS: Record<string, number> = {
+export const SCMP_OPERATORS: Readonly<Record<string, number>> = table({
   SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
-};
+});
 
-export const SECCOMP_FLAGS: Record<string, number> = {
+export const SECCOMP_FLAGS: Readonly<Record<string, number>> = table({
   SECCOMP_FILTER_FLAG_TSYNC: 1,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
-};
+});
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
 
 const EPERM = 1;

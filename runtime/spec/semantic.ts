@@ -197,8 +197,10 @@ export function checkUts(spec: Spec): void {
 
 /** config.md: hook path MUST be absolute. */
 export function checkHooks(spec: Spec): void {
-  for (const [kind, list] of Object.entries(spec.hooks ?? {}) as [string, Hook[] | undefined][]) {
-    (list ?? []).forEach((h, i) => {
+  // only the six kinds: other keys are unknown fields, accepted and ignored like any other
+  const hooks = (spec.hooks ?? {}) as Record<string, Hook[] | undefined>;
+  for (const kind of ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']) {
+    (hooks[kind] ?? []).forEach((h, i) => {
       if (!isAbs(h.path)) fail(`/hooks/${kind}/${i}/path`, `"${h.path}" must be an absolute path`);
     });
   }
