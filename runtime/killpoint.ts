@@ -1,6 +1,6 @@
 /**
  * Test-only kill points: `OCI_TS_TEST_KILL_AT=<point>` makes the runtime SIGKILL itself when it
- * reaches that point, so a test can stop it at every step of create, run, start and delete
+ * reaches that point, so a test can stop it at every step of create, run, start, exec and delete
  * (test/integration/killsafe.test.ts). It can only kill this process: the variable names a point,
  * never a pid, and the signal goes to process.pid. Unset, it costs one environment lookup.
  */
@@ -20,6 +20,7 @@ export const KILL_POINTS = {
     'create:saved', // state.json says created, the pid file is not written
   ],
   start: ['start:opened', 'start:released'],
+  exec: ['exec:spawned', 'exec:pid', 'exec:execd'],
   delete: ['delete:locked', 'delete:killed', 'delete:cgroups', 'delete:state-renamed'],
 } as const;
 

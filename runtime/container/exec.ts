@@ -30,6 +30,7 @@ import { sendSeccompListener } from './seccomp-listener';
 import { publicState } from '../state/public';
 import { launch, Launched } from './launch';
 import { Undo } from './undo';
+import { killPoint } from '../killpoint';
 import { killAndWait } from './signal';
 import { foreground, waitChild, SignalForwarder } from './foreground';
 import { trace } from '../trace';
@@ -374,16 +375,19 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
           trace('exec: helper spawned');
           if (cgroupFd === undefined) addPid(cgDirs, stage0);
           trace('exec: helper placed in the cgroups');
+          killPoint('exec:spawned');
         },
         onPid: (pid) => {
           trace('exec: process forked');
           undo.push('kill the process', () => killAndWait([pid]));
+          killPoint('exec:pid');
         },
         onPrestart: () => [],
         onSeccompListener: (fd, pid) => sendSeccompListener(s.spec, publicState(s, 'running'), fd),
       }, undo, { mode: 'exec', cgroupFd });
       undo.commit();
       trace('exec: program exec\'d');
+      killPoint('exec:execd');
     } catch (e) {
       await undo.run();
       throw e;

@@ -99,6 +99,16 @@ describeRoot('a runtime killed at any moment', () => {
     await expectRecoverable(b, id, `start ${point}`);
   });
 
+  test.each(KILL_POINTS.exec.map((p) => [p]))('exec --detach killed at %s', async (point) => {
+    ociOk(b, ['run', '-d', id]);
+    const r = killedAt(b, point, ['exec', '--detach', id, 'sleep', '999']);
+    expect(r.signal).toBe('SIGKILL');
+    expectDescribed(b, id, point);
+    expect(JSON.parse(ociOk(b, ['state', id])).status).toBe('running');
+    // the exec'd process is in the container or gone, never loose on the host
+    await expectRecoverable(b, id, point);
+  });
+
   test.each(KILL_POINTS.delete.map((p) => [p]))('delete --force killed at %s', async (point) => {
     ociOk(b, ['run', '-d', id]);
     const r = killedAt(b, point, ['delete', '--force', id]);
