@@ -156,8 +156,9 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         saved.pid = pid;
         saved.startTime = startTime;
         saved.namespaces = readNamespaces(pid, spec);
-        // Before the init enters the cgroups: delete tells the container's processes by this.
-        // (Killed before this write, the init dies by itself: see op_fork in addon/init.)
+        // Before the init joins the cgroups: delete tells the container's processes by this.
+        // (Killed before this write, the init dies by itself, also one born in its cgroup v2
+        // directory: see op_fork in addon/init.)
         writeState(g.root, saved, false);
         undo.push('kill the container init', () => killContainer(saved));
         killPoint('create:pid-saved');
