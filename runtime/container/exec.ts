@@ -24,8 +24,7 @@ import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
 import { envValue } from '../plan/process';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { addPid } from '../cgroups/manager';
-import { compileSeccompCached } from '../seccomp-cache';
-import { callerNofile } from './facts';
+import { processFacts } from './facts';
 import { sendSeccompListener } from './seccomp-listener';
 import { publicState } from '../state/public';
 import { launch, Launched } from './launch';
@@ -278,26 +277,6 @@ function joinFlags(s: SavedState): number {
   return flags;
 }
 
-function grantableCaps(): bigint {
-  let lastCap = 40;
-  try {
-    lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-  } catch {
-    /* keep the default */
-  }
-  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-  const bnd = m ? BigInt('0x' + m[1]) : (1n << 64n) - 1n;
-  return bnd & ((1n << BigInt(lastCap + 1)) - 1n);
-}
-
-function readTrim(p: string): string {
-  try {
-    return fs.readFileSync(p, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 /** Send a pidfd of the process to --pidfd-socket (runc 1.2: the datagram names it "pidfd"). */
 function sendPidfd(socketPath: string, pid: number): void {
   let sock: number;
@@ -354,12 +333,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
       s.spec,
       proc,
       { initPid: s.pid, initStartTime: s.startTime, joinFlags: joinFlags(s), rootfs: s.rootfs, consoleSocket: o.consoleSocket, preserveFds: o.preserveFds },
-      {
-        grantableCaps: grantableCaps(),
-        lsm: { apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y', selinux: fs.existsSync('/sys/fs/selinux/enforce') },
-        compileSeccomp: (p) => compileSeccompCached(g.root, p),
-        callerNofile: callerNofile(),
-      },
+      processFacts(g.root),
     );
     // what comes from config.json was said at create; only the exec's own fields are worth a warning
     for (const w of plan.warnings.map((w) => relabelWarning(w, label))) if (!w.startsWith('config.json')) g.warn?.(w);

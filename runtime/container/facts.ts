@@ -1,7 +1,7 @@
 /** What the planner needs to know about the host, gathered once per create (the only I/O of planning). */
 import fs = require('fs');
 import path = require('path');
-import { HostFacts } from '../plan/assemble';
+import { HostFacts, ProcessFacts } from '../plan/assemble';
 import { CgroupLayout } from '../cgroups/detect';
 import { compileSeccompCached } from '../seccomp-cache';
 import { launcherFacts } from '../launcher-env';
@@ -43,14 +43,31 @@ export function callerNofile(): { soft: number; hard: number } | undefined {
   return { soft, hard: own(m[2]) };
 }
 
-/** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
-export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
+/**
+ * What the process steps need of the host (create and exec): the capabilities the runtime can
+ * grant, the LSMs, the seccomp compiler with its cache under `stateRoot` (--root), the caller's
+ * NOFILE limits.
+ */
+export function processFacts(stateRoot: string): ProcessFacts {
   let lastCap = 40;
   try {
     lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
   } catch {
     /* keep the default */
   }
+  return {
+    grantableCaps: ownBounding() & ((1n << BigInt(lastCap + 1)) - 1n),
+    compileSeccomp: (p) => compileSeccompCached(stateRoot, p),
+    callerNofile: callerNofile(),
+    lsm: {
+      apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
+      selinux: fs.existsSync('/sys/fs/selinux/enforce'),
+    },
+  };
+}
+
+/** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
+export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
   return {
     isDirectory(p: string) {
       try {
@@ -67,12 +84,6 @@ export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: stri
       const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];
       return { name: rel, hostPath: d };
     }),
-    grantableCaps: ownBounding() & ((1n << BigInt(lastCap + 1)) - 1n),
-    compileSeccomp: (p) => compileSeccompCached(stateRoot, p),
-    callerNofile: callerNofile(),
-    lsm: {
-      apparmor: readTrim('/sys/module/apparmor/parameters/enabled') === 'Y',
-      selinux: fs.existsSync('/sys/fs/selinux/enforce'),
-    },
+    ...processFacts(stateRoot),
   };
 }
