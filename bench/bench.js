@@ -6,8 +6,9 @@
  *   node bench/bench.js [-n RUNS] [--keep] [--only oci-ts,runc,crun]
  *
  * Rows: `node -e 0`, `--version`, `state` of a missing and of a created container, `run` of
- * /bin/true, create alone, the create-start-state-kill-delete lifecycle, and the RSS of a created (not started)
- * container's init (VmRSS from /proc/PID/status). Times are medians of RUNS (default 20) wall-clock
+ * /bin/true, create alone, the create-start-state-kill-delete lifecycle, `exec ID true` into a running
+ * container, the RSS of a created (not started) container's init (VmRSS from /proc/PID/status), and
+ * per detached exec'd `sleep`: its VmRSS and what the container's memory cgroup grows by. Times are medians of RUNS (default 20) wall-clock
  * runs; every command gets the near-empty environment engines give (PATH only: no
  * NODE_EXTRA_CA_CERTS, which alone triples Node's start-up here).
  *
@@ -180,6 +181,39 @@ function measure(name, rt, bundles, dir, n) {
     return total;
   });
   {
+    // exec into one running container; then what each detached exec'd `sleep` adds to it: its
+    // VmRSS, and the container's memory cgroup usage per process (nothing of the runtime stays)
+    const cid = id();
+    try {
+      must(run(['run', '--detach', '--bundle', bundles.sleep, cid]), 'run --detach');
+      row('exec true', () => must(run(['exec', cid, 'true']), 'exec').ms, true);
+      const init = JSON.parse(must(run(['state', cid]), 'state').out).pid;
+      const memLine = fs.readFileSync(`/proc/${init}/cgroup`, 'utf8').split('\n').find((l) => /:memory:|^0::/.test(l));
+      const memDir = memLine ? path.join(memLine.startsWith('0::') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/memory', memLine.split(':')[2]) : '';
+      const usage = () => {
+        for (const f of ['memory.usage_in_bytes', 'memory.current']) {
+          try { return Number(fs.readFileSync(path.join(memDir, f), 'utf8')); } catch { /* the other version */ }
+        }
+        return NaN;
+      };
+      const before = usage();
+      const rss = [];
+      const k = Math.min(n, 10);
+      for (let i = 0; i < k; i++) {
+        const pidFile = path.join(dir, `${cid}-x${i}.pid`);
+        must(run(['exec', '--detach', '--pid-file', pidFile, cid, 'sleep', '1000']), 'exec --detach');
+        const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${fs.readFileSync(pidFile, 'utf8').trim()}/status`, 'utf8'));
+        rss.push(m ? Number(m[1]) / 1024 : NaN);
+      }
+      res['exec\'d process RSS (MiB)'] = median(rss);
+      res['container memory per exec (MiB)'] = (usage() - before) / k / 1048576;
+    } catch (e) {
+      res['exec true'] = { error: e instanceof Failed ? e.message : String(e.message || e) };
+    } finally {
+      cleanup(cid);
+    }
+  }
+  {
     const rss = [];
     try {
       for (let i = 0; i < Math.min(n, 5); i++) {
@@ -264,11 +298,11 @@ function main() {
       results[name] = measure(name, rt, bundles, dir, o.n);
     }
     const names = o.only;
-    const labels = ['--version', 'state (missing)', 'state (created)', 'create', 'run /bin/true', 'create-start-state-kill-delete', 'init RSS (MiB)'];
+    const labels = ['--version', 'state (missing)', 'state (created)', 'create', 'run /bin/true', 'create-start-state-kill-delete', 'exec true', 'init RSS (MiB)', 'exec\'d process RSS (MiB)', 'container memory per exec (MiB)'];
     const rows = [['', ...names, 'oci-ts÷node', 'oci-ts÷runc', 'oci-ts÷crun']];
     rows.push(['node -e 0', ...names.map((rt) => (rt === 'oci-ts' ? fmt(nodeMs) : '')), '1.00×', '', '']);
     for (const l of labels) {
-      const unit = l.includes('RSS') ? 'MiB' : 'ms';
+      const unit = l.includes('MiB') ? 'MiB' : 'ms';
       const v = (rt) => results[rt] && results[rt][l];
       const oci = v('oci-ts');
       const pairedRatio = v('oci-ts') !== undefined && results['oci-ts'][`${l} ÷node`];
