@@ -296,6 +296,8 @@ describeRoot('exec', () => {
       [['--cwd', '/nope', c.id, 'true'], /exec failed: --cwd: .*\/nope.*no such file or directory/],
       [['nosuch-container', 'true'], /exec failed: container nosuch-container does not exist/],
       [[c.id], /exec failed: exec: no command given/],
+      // the process had started: it is killed, the caller is told
+      [['--pidfd-socket', '/nonexistent/sock', c.id, 'sleep', '100'], /exec failed: --pidfd-socket \/nonexistent\/sock: .*no such file or directory/i],
     ];
     for (const [args, msg] of cases) {
       const fg = exec(c.b, args);
