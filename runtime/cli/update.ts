@@ -81,14 +81,23 @@ export function resourcesFromFlags(f: FlagValues): { resources: Resources; flagO
 }
 
 function readResources(file: string): Resources {
+  const { parseConfig, readJsonFile, JsonFileError } = require('../spec/load') as typeof import('../spec/load');
+  if (file !== '-') {
+    // a file goes through the one loader of JSON documents: regular, bounded, never quoted
+    try {
+      return readJsonFile(file, file) as Resources;
+    } catch (e) {
+      if (e instanceof JsonFileError) throw new OciError(`open ${file}: ${e.problem}`);
+      throw e;
+    }
+  }
   let text: string;
   try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    text = fs.readFileSync(0, 'utf8');
   } catch (e) {
-    throw new OciError(file === '-' ? `read stdin: ${describeFsError(e)}` : `open ${describeFsError(e)}`);
+    throw new OciError(`read stdin: ${describeFsError(e)}`);
   }
-  const { parseConfig } = require('../spec/load') as typeof import('../spec/load');
-  return parseConfig(text, file === '-' ? 'resources (stdin)' : file) as Resources;
+  return parseConfig(text, 'resources (stdin)') as Resources;
 }
 
 export async function command(g: GlobalOptions, p: ParsedArgs): Promise<number> {
