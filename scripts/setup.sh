@@ -14,6 +14,8 @@ command -v g++ >/dev/null 2>&1 || need="$need g++"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v xz >/dev/null 2>&1 || need="$need xz-utils"
 command -v bc >/dev/null 2>&1 || need="$need bc"
+# killsafe.test.ts replays the kill (strace's fault injection) besides its own kill points
+command -v strace >/dev/null 2>&1 || need="$need strace"
 if [ -n "$need" ]; then
   echo "setup: installing$need"
   apt-get update -qq

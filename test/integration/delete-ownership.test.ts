@@ -10,7 +10,9 @@ import { spawn, ChildProcess } from 'child_process';
 import { describeRoot, makeBundle, oci, ociOk, cleanup, uniqueId, Bundle } from './helpers';
 import { ownLeftovers, waitFor, sleep } from './cleanup-helpers';
 
-const HIERARCHIES = fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(path.join('/sys/fs/cgroup', h, 'cgroup.procs'))) : [];
+/** cgroup v1 and hybrid: one mount per hierarchy under /sys/fs/cgroup; pure v2: /sys/fs/cgroup itself. */
+const PURE_V2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+const HIERARCHIES = PURE_V2 ? [''] : fs.existsSync('/sys/fs/cgroup') ? fs.readdirSync('/sys/fs/cgroup').filter((h) => fs.existsSync(path.join('/sys/fs/cgroup', h, 'cgroup.procs'))) : [];
 
 function alive(pid: number): boolean {
   try {
@@ -30,7 +32,7 @@ function cgroupEverywhere(rel: string, pid?: number): string[] {
       if (fs.existsSync(d)) continue;
       fs.mkdirSync(d);
       // v1 cpuset: a new cgroup takes no task until cpus and mems are set
-      if (fs.existsSync(path.join(d, 'cpuset.cpus'))) {
+      if (!PURE_V2 && fs.existsSync(path.join(d, 'cpuset.cpus')) && !fs.existsSync(path.join(d, 'cgroup.controllers'))) {
         for (const f of ['cpuset.cpus', 'cpuset.mems']) fs.writeFileSync(path.join(d, f), fs.readFileSync(path.join(path.dirname(d), f), 'utf8').trim());
       }
     }
