@@ -7,7 +7,7 @@
  *   - it ends within a time bound (no hang);
  *   - nothing is left: no state directory, cgroup directory, process, mount or zombie of the case.
  *
- *   npm run fuzz -- --seed S --cases N [--real-max M] [--sample P] [--time-limit SEC] [--out DIR]
+ *   npm run fuzz -- --seed S --cases N [--workers W] [--real-max M] [--sample P] [--time-limit SEC] [--out DIR]
  *
  * How it runs many cases per second on a small machine (a Node start costs ~40-50 ms):
  *   - A worker process loads dist/oci-ts-full.js once and calls its `main(argv)`, the entry the
@@ -20,7 +20,8 @@
  *     need a real filesystem (a full --root, writable roots, pid files) then run through the real
  *     bin/oci-ts: create, start, delete --force, each with a timeout, then the leftover checks.
  *   - Cases are a pure function of (seed, index): a failure is replayed with --only INDEX.
- *   - A worker that crashes or stops answering is counted (crash or hang) and restarted.
+ *   - A worker that crashes or stops answering is counted (crash or hang) and restarted; the other
+ *     cases of its batch are run again. --workers W runs W workers on a shared counter.
  *
  * Exit status 0 when crashes, hangs, bad errors and leftovers are all zero. The summary (JSON) is
  * printed last and written to OUT/summary.json, failures to OUT/failures.jsonl.
@@ -40,7 +41,7 @@ const FAKE_ROOT_TOKEN = '@ROOT@';
 // options
 
 function parseOptions(argv) {
-  const o = { seed: 1, cases: 1000, realMax: 200, sample: 0.002, timeLimit: 0, out: '', only: -1, worker: false, work: '' };
+  const o = { seed: 1, cases: 1000, realMax: 200, sample: 0.002, timeLimit: 0, out: '', only: -1, worker: false, work: '', workers: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -52,6 +53,7 @@ function parseOptions(argv) {
     else if (a === '--out') o.out = v();
     else if (a === '--only') o.only = Number(v());
     else if (a === '--worker') o.worker = true;
+    else if (a === '--workers') o.workers = Number(v());
     else if (a === '--work') o.work = v();
     else throw new Error(`fuzz: unknown option ${a}`);
   }
@@ -762,70 +764,107 @@ async function coordinator(o) {
     return rng(o.seed ^ (c.index * 7919)).chance(o.sample) && realBudget > 0 && (realBudget--, true);
   };
   let next = first;
-  const BATCH = 50;
+  const BATCH = 25;
   let lastReport = Date.now();
-  while (next < end && Date.now() < deadline) {
-    // one worker; restarted after a crash or a hang, from the case after the one that broke it
-    const w = spawn(process.execPath, [__filename, '--worker', '--seed', String(o.seed), '--work', work], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise((res) => w.once('message', res));
-    let current = next;
-    let lastBeat = Date.now();
-    const result = await new Promise((resolve) => {
-      const send = () => {
-        if (next >= end || Date.now() >= deadline) {
-          w.send({ stop: true });
-          return;
-        }
-        const to = Math.min(end, next + BATCH);
-        w.send({ from: next, to });
-      };
-      w.on('message', (m) => {
-        lastBeat = Date.now();
-        if (m.batchDone !== undefined) {
-          next = m.batchDone;
-          send();
-          return;
-        }
-        current = m.index + 1;
-        stats.cases++;
-        stats.inProcessMs += m.ms || 0;
-        const c = makeCase(o.seed, m.index, work, bases);
-        if (m.leftover) fail('leftover', c, m.leftover, '');
-        if (m.verdict === 'crash' || m.verdict === 'bad-error') fail(m.verdict, c, m.reason, m.stderr);
-        else if (m.verdict === 'ok') stats.ok++;
-        else if (m.verdict === 'refused') stats.refused++;
-        else if (m.verdict === 'valid') stats.valid++;
-        if (m.verdict !== 'crash' && m.verdict !== 'bad-error' && wantReal(c, m.verdict)) {
-          realQueue.push(c);
-          pumpReal();
-        }
-        if (Date.now() - lastReport > 30000) {
-          lastReport = Date.now();
-          process.stdout.write(`fuzz: ${stats.cases} cases, ${stats.refused} refused, ${stats.valid} valid, ${stats.realRuns} real runs (${realQueue.length} queued), crashes ${stats.crashes}, hangs ${stats.hangs}, bad errors ${stats.badErrors}, leftovers ${stats.leftovers}, ${Math.round((Date.now() - started) / 1000)} s\n`);
-        }
-      });
-      const watchdog = setInterval(() => {
-        if (Date.now() - lastBeat > 60000) {
-          clearInterval(watchdog);
-          w.kill('SIGKILL');
-          resolve('hang');
-        }
-      }, 1000);
-      w.on('exit', (code, signal) => {
-        clearInterval(watchdog);
-        resolve(code === 0 ? 'done' : `exit ${code ?? signal}`);
-      });
-      send();
-    });
-    if (result !== 'done') {
-      const c = makeCase(o.seed, current, work, bases);
-      stats.cases++;
-      fail(result === 'hang' ? 'hang' : 'crash', c, `in-process worker: ${result}`, '');
-      stats.workerRestarts++;
-      next = current + 1;
-    } else {
-      break;
+  const report = () => {
+    if (Date.now() - lastReport < 30000) return;
+    lastReport = Date.now();
+    process.stdout.write(`fuzz: ${stats.cases} cases, ${stats.refused} refused, ${stats.valid} valid, ${stats.realRuns} real runs (${realQueue.length} queued), crashes ${stats.crashes}, hangs ${stats.hangs}, bad errors ${stats.badErrors}, leftovers ${stats.leftovers}, ${Math.round((Date.now() - started) / 1000)} s\n`);
+  };
+  const onResult = (m) => {
+    stats.cases++;
+    stats.inProcessMs += m.ms || 0;
+    const c = makeCase(o.seed, m.index, work, bases);
+    if (m.leftover) fail('leftover', c, m.leftover, '');
+    if (m.verdict === 'crash' || m.verdict === 'bad-error') fail(m.verdict, c, m.reason, m.stderr);
+    else if (m.verdict === 'ok') stats.ok++;
+    else if (m.verdict === 'refused') stats.refused++;
+    else if (m.verdict === 'valid') stats.valid++;
+    if (m.verdict !== 'crash' && m.verdict !== 'bad-error' && wantReal(c, m.verdict)) {
+      realQueue.push(c);
+      pumpReal();
     }
+    report();
+  };
+  /**
+   * One worker slot: a worker process fed batches from the shared counter, restarted (and the case
+   * it was on counted as a crash or a hang) when it dies or stops answering for 60 s.
+   */
+  const slot = async () => {
+    while (next < end && Date.now() < deadline) {
+      const w = spawn(process.execPath, [__filename, '--worker', '--seed', String(o.seed), '--work', work], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      await new Promise((res) => w.once('message', res));
+      let pending = new Set();
+      let lastBeat = Date.now();
+      const result = await new Promise((resolve) => {
+        const send = () => {
+          if (next >= end || Date.now() >= deadline) {
+            w.send({ stop: true });
+            return;
+          }
+          const from = next;
+          const to = Math.min(end, next + BATCH);
+          next = to;
+          pending = new Set(Array.from({ length: to - from }, (_, k) => from + k));
+          w.send({ from, to });
+        };
+        w.on('message', (m) => {
+          lastBeat = Date.now();
+          if (m.batchDone !== undefined) {
+            send();
+            return;
+          }
+          pending.delete(m.index);
+          onResult(m);
+        });
+        const watchdog = setInterval(() => {
+          if (Date.now() - lastBeat > 60000) {
+            clearInterval(watchdog);
+            w.kill('SIGKILL');
+            resolve('hang');
+          }
+        }, 1000);
+        w.on('exit', (code, signal) => {
+          clearInterval(watchdog);
+          resolve(code === 0 ? 'done' : `exit ${code ?? signal}`);
+        });
+        send();
+      });
+      if (result === 'done') return;
+      // the first unanswered case of the batch broke the worker; the rest are run again
+      const left = [...pending].sort((x, y) => x - y);
+      const c = makeCase(o.seed, left[0], work, bases);
+      stats.cases++;
+      stats.workerRestarts++;
+      fail(result === 'hang' ? 'hang' : 'crash', c, `in-process worker: ${result}`, '');
+      if (left.length > 1) retry.push(...left.slice(1));
+    }
+  };
+  const retry = [];
+  await Promise.all(Array.from({ length: Math.max(1, o.workers) }, slot));
+  // cases of a batch whose worker broke on an earlier case: run once more, one batch each
+  for (const i of retry) {
+    await new Promise((res) => {
+      const w = spawn(process.execPath, [__filename, '--worker', '--seed', String(o.seed), '--work', work], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      let answered = false;
+      const timer = setTimeout(() => w.kill('SIGKILL'), 90000);
+      w.once('message', () => w.send({ from: i, to: i + 1 }));
+      w.on('message', (m) => {
+        if (m.index === i) {
+          answered = true;
+          onResult(m);
+        }
+        if (m.batchDone !== undefined) w.send({ stop: true });
+      });
+      w.on('exit', (code) => {
+        clearTimeout(timer);
+        if (!answered) {
+          stats.cases++;
+          fail(code === null ? 'hang' : 'crash', makeCase(o.seed, i, work, bases), 'in-process worker: retried case', '');
+        }
+        res();
+      });
+    });
   }
   // the real runs still queued
   while (realQueue.length || realBusy) {

@@ -9,10 +9,14 @@
  * - NUL bytes: every string of the config ends up as a C string (a path, an argument, a cgroup
  *   name, a sysctl key) where a NUL silently truncates it; runc's Go syscalls refuse them
  *   (EINVAL). Values under /annotations are exempt: they are metadata that never reach the kernel.
+ * - Length: no string or key over MAX_STRING outside /annotations values. The kernel takes no path
+ *   over 4 KiB and no argument or environment string over 128 KiB, so nothing longer can work, and
+ *   a 20 MB cgroupsPath cost a minute of path arithmetic before it failed.
  */
 import { ConfigError } from '../errors';
 
 export const MAX_DEPTH = 64;
+export const MAX_STRING = 1 << 20;
 
 /** A JSON pointer token (RFC 6901): `~` → `~0`, `/` → `~1`. */
 export function pointerToken(key: string | number): string {
@@ -25,7 +29,9 @@ export function checkDocument(doc: unknown): void {
   while (stack.length > 0) {
     const [v, at, depth] = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\0') && !at.startsWith('/annotations/')) throw new ConfigError(at, 'must not contain a NUL byte');
+      if (at.startsWith('/annotations/')) continue;
+      if (v.length > MAX_STRING) throw new ConfigError(at, `is ${v.length} characters long: at most ${MAX_STRING} (1 MiB)`);
+      if (v.includes('\0')) throw new ConfigError(at, 'must not contain a NUL byte');
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
@@ -37,6 +43,7 @@ export function checkDocument(doc: unknown): void {
     const keys = Object.keys(v);
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i];
+      if (k.length > MAX_STRING && !(at === '/annotations')) throw new ConfigError(`${at}/${pointerToken(k.slice(0, 32))}…`, `the key is ${k.length} characters long: at most ${MAX_STRING} (1 MiB)`);
       const p = `${at}/${pointerToken(k)}`;
       if (k.includes('\0')) throw new ConfigError(p, 'the key must not contain a NUL byte');
       stack.push([(v as Record<string, unknown>)[k], p, depth + 1]);

@@ -59,6 +59,13 @@ describeRoot('hostile input', () => {
     refused(b, id, /^config\.json \/linux\/sysctl\/net\.ipv4\.ip_\\x00forward: the key must not contain a NUL byte$/);
   });
 
+  test('a 2 MiB cgroupsPath is refused at once with its pointer (took minutes of path arithmetic)', () => {
+    b = makeBundle(['true'], (c) => (c.linux.cgroupsPath = '/x'.repeat(1 << 20)));
+    const t0 = Date.now();
+    refused(b, id, /^config\.json \/linux\/cgroupsPath: is 2097152 characters long: at most 1048576 \(1 MiB\)$/);
+    expect(Date.now() - t0).toBeLessThan(10000);
+  });
+
   test('a memory limit of 1 byte names /linux/resources/memory/limit (was "exited before it was ready")', () => {
     b = makeBundle(['true'], (c) => (c.linux.resources = { memory: { limit: 1 } }));
     refused(b, id, /^config\.json \/linux\/resources\/memory\/limit: the container init was killed by the OOM killer before it was ready: 1 bytes is too low$/);
