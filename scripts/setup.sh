@@ -14,6 +14,12 @@ command -v g++ >/dev/null 2>&1 || need="$need g++"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || need="$need qemu-system-x86"
 command -v xz >/dev/null 2>&1 || need="$need xz-utils"
 command -v bc >/dev/null 2>&1 || need="$need bc"
+# the engine tests (test/engines): containerd with its runc shim and ctr, podman with conmon; script(1)
+# gives their tty tests a terminal. Some 60 MB of packages, one to two minutes with a warm mirror.
+dpkg -s containerd >/dev/null 2>&1 || need="$need containerd"
+dpkg -s podman >/dev/null 2>&1 || need="$need podman"
+dpkg -s conmon >/dev/null 2>&1 || need="$need conmon"
+command -v script >/dev/null 2>&1 || need="$need util-linux"
 # killsafe.test.ts replays the kill (strace's fault injection) besides its own kill points
 command -v strace >/dev/null 2>&1 || need="$need strace"
 if [ -n "$need" ]; then

@@ -61,6 +61,11 @@ const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undef
       update: () => require('./update').command,
     };
 
+/** Does this build run `name` (a command the parser knows may still have no handler)? */
+export function implemented(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(HANDLERS, name);
+}
+
 function defaultRoot(): string {
   const xdg = process.env.XDG_RUNTIME_DIR;
   return process.geteuid && process.geteuid() !== 0 && xdg ? `${xdg}/oci-ts` : '/run/oci-ts';

@@ -1,0 +1,260 @@
+/**
+ * containerd (1.6, its runc v2 shim and ctr) with oci-ts as the runtime, the way a user of
+ * containerd would have it: a private daemon (own config, root, state directory and sockets under
+ * a temp directory), a busybox image built here from busybox-static and imported (no pull), and
+ * every runtime call going through a logging wrapper around bin/oci-ts. After each test nothing of
+ * its container is left: no container or task record, state directory, mount, cgroup or process.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  SERVICE_ENV, Sh, cgroupsNaming, describeEngine, makeImageTar, makeRootfs, makeWrapper, mountsNaming, onTty,
+  processesNaming, readInvocations, sh, shapeOf, sleep, unmountUnder, until,
+} from './engines-helpers';
+
+jest.setTimeout(180000);
+
+const IMAGE = 'docker.io/library/busybox:oci-ts-test';
+
+describeEngine('containerd', ['containerd', 'ctr', 'containerd-shim-runc-v2', 'script'])('containerd through ctr', () => {
+  let tmp: string;
+  let daemon: ChildProcess | undefined;
+  let wrapper: string;
+  let invocations: string;
+  let runtimeRoot: string;
+  let sock: string;
+  const ns = `oci-ts-test-${process.pid}`;
+  let n = 0;
+  let hadRunContainerd = true;
+  const newId = () => `oci-ts-eng-${process.pid}-${++n}`;
+
+  const ctr = (args: string[], timeout?: number): Sh => sh(['ctr', '-a', sock, '-n', ns, ...args], { timeout });
+  const ctrLine = (args: string) => `ctr -a ${sock} -n ${ns} ${args}`;
+  const runArgs = () => ['--runc-binary', wrapper, '--runc-root', runtimeRoot];
+  const taskStatus = (id: string) => {
+    const line = ctr(['task', 'ls']).stdout.split('\n').find((l) => l.split(/\s+/)[0] === id);
+    return line ? line.trim().split(/\s+/)[2] : undefined;
+  };
+
+  /** What is left of container `id`: records, oci-ts state, mounts, cgroups, processes (the shim too). */
+  const leftovers = (id: string): string[] => [
+    ...ctr(['container', 'ls', '-q']).stdout.split('\n').filter((l) => l.trim() === id).map((l) => `container ${l}`),
+    ...(taskStatus(id) ? [`task ${id} ${taskStatus(id)}`] : []),
+    ...(fs.existsSync(path.join(runtimeRoot, ns, id)) ? [`state ${path.join(runtimeRoot, ns, id)}`] : []),
+    ...mountsNaming(id),
+    ...cgroupsNaming(id),
+    ...processesNaming(id),
+  ];
+  // the shim exits and unmounts asynchronously after `task delete`
+  const expectNothingLeft = async (id: string) => {
+    let left: string[] = [];
+    try {
+      await until('the container to be gone', () => (left = leftovers(id)).length === 0, 20000);
+    } catch {
+      /* reported below */
+    }
+    expect(left).toEqual([]);
+  };
+  const removeAll = (id: string) => {
+    ctr(['task', 'kill', '-a', '-s', 'KILL', id]);
+    ctr(['task', 'delete', '-f', id]);
+    ctr(['container', 'delete', id]);
+  };
+
+  beforeAll(async () => {
+    hadRunContainerd = fs.existsSync('/run/containerd');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-containerd-'));
+    runtimeRoot = path.join(tmp, 'runtime-root');
+    invocations = path.join(tmp, 'invocations.log');
+    wrapper = makeWrapper(tmp, invocations);
+    sock = path.join(tmp, 'containerd.sock');
+    fs.writeFileSync(path.join(tmp, 'config.toml'), `version = 2
+root = "${tmp}/root"
+state = "${tmp}/state"
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs"]
+[grpc]
+  address = "${sock}"
+[ttrpc]
+  address = "${sock}.ttrpc"
+[debug]
+  address = "${tmp}/debug.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${IMAGE}"
+  disable_tcp_service = true
+  stream_server_address = "127.0.0.1"
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "${tmp}/cni-bin"
+  conf_dir = "${tmp}/cni-conf"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts.options]
+  BinaryName = "${wrapper}"
+  Root = "${runtimeRoot}"
+`);
+    const log = fs.openSync(path.join(tmp, 'containerd.log'), 'w');
+    daemon = spawn('containerd', ['--config', path.join(tmp, 'config.toml')], { stdio: ['ignore', log, log], env: SERVICE_ENV });
+    fs.closeSync(log);
+    await until('containerd to answer', () => {
+      if (daemon?.exitCode !== null) throw new Error(`containerd exited: ${fs.readFileSync(path.join(tmp, 'containerd.log'), 'utf8').slice(-2000)}`);
+      return ctr(['version'], 10000).status === 0;
+    }, 60000);
+    const tar = makeImageTar(makeRootfs(tmp), tmp, IMAGE);
+    const imp = ctr(['images', 'import', tar]);
+    expect(imp.all).toContain(IMAGE);
+    expect(imp.status).toBe(0);
+  });
+
+  afterAll(async () => {
+    if (daemon && daemon.exitCode === null) {
+      for (const id of ctr(['container', 'ls', '-q']).stdout.split('\n').filter(Boolean)) removeAll(id);
+      ctr(['images', 'rm', IMAGE]);
+      daemon.kill('SIGTERM');
+      try {
+        await until('containerd to stop', () => daemon?.exitCode !== null || daemon?.signalCode !== null, 20000);
+      } catch {
+        daemon.kill('SIGKILL');
+      }
+    }
+    if (tmp) {
+      unmountUnder(tmp);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    // the shims put their sockets under /run/containerd whatever the daemon's config says
+    if (!hadRunContainerd) {
+      for (const d of ['/run/containerd/s', `/run/containerd/runc/${ns}`, '/run/containerd/runc', '/run/containerd']) {
+        try { fs.rmdirSync(d); } catch { /* not empty: someone else's */ }
+      }
+    }
+  });
+
+  test('ctr run: a container runs to completion with its stdout and exit code', async () => {
+    const id = newId();
+    const r = ctr(['run', '--rm', ...runArgs(), IMAGE, id, 'sh', '-c', 'echo out-$((6*7)); echo err >&2; exit 3']);
+    expect(r.stdout).toBe('out-42\n');
+    expect(r.stderr).toContain('err');
+    expect(r.status).toBe(3);
+    await expectNothingLeft(id);
+  });
+
+  test('ctr run -d, task ps, task exec with and without a tty, task kill, task delete', async () => {
+    const id = newId();
+    try {
+      // a pid 1 without a handler ignores SIGTERM: this one exits 9 on it
+      const d = ctr(['run', '-d', ...runArgs(), IMAGE, id, 'sh', '-c', 'trap "exit 9" TERM; sleep 1000 & wait']);
+      expect(d.all).toBe('');
+      expect(d.status).toBe(0);
+      await until('task RUNNING', () => taskStatus(id) === 'RUNNING');
+
+      const e = ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo hi $(id -u); exit 7']);
+      expect(e.stdout).toBe('hi 0\n');
+      expect(e.status).toBe(7);
+      const u = ctr(['task', 'exec', '--exec-id', 'e2', '--user', '1000', id, 'id', '-u']);
+      expect([u.status, u.stdout]).toEqual([0, '1000\n']);
+
+      const t = onTty(`${ctrLine(`task exec -t --exec-id e3 ${id} sh -c 'test -t 0 && echo is-a-tty; exit 5'`)}; echo rc=$?`);
+      expect(t.all).toMatch(/^is-a-tty$/m);
+      expect(t.all).toMatch(/^rc=5$/m);
+
+      const ps = ctr(['task', 'ps', id]);
+      expect(ps.status).toBe(0);
+      const pids = ps.stdout.trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[0]));
+      expect(pids.length).toBe(2);
+      expect(pids.map((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0]).sort()).toEqual(['sh', 'sleep']);
+
+      const missing = ctr(['task', 'exec', '--exec-id', 'e4', id, 'nosuch']);
+      expect(missing.status).not.toBe(0);
+      expect(missing.all).toContain('executable file not found in $PATH');
+
+      const k = ctr(['task', 'kill', id]); // SIGTERM
+      expect(k.status).toBe(0);
+      await until('task STOPPED after kill', () => taskStatus(id) === 'STOPPED');
+      const del = ctr(['task', 'delete', id]);
+      expect(del.status).toBe(0);
+      expect(taskStatus(id)).toBeUndefined();
+      expect(ctr(['container', 'delete', id]).status).toBe(0);
+      await expectNothingLeft(id);
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test('task pause/resume freeze the container; task metrics; a memory limit is visible inside', async () => {
+    const id = newId();
+    try {
+      const limit = 64 * 1024 * 1024;
+      // ctr's default spec has no /sys/fs/cgroup mount (CRI adds one): add it as CRI does
+      const d = ctr(['run', '-d', '--memory-limit', String(limit),
+        '--mount', 'type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev', ...runArgs(), IMAGE, id,
+        'sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i >/tmp/count; usleep 50000; done']);
+      expect(d.status).toBe(0);
+      await until('task RUNNING', () => taskStatus(id) === 'RUNNING');
+      const count = () => Number(ctr(['task', 'exec', '--exec-id', `c${++n}`, id, 'cat', '/tmp/count']).stdout.trim());
+      await until('the counter to run', () => count() > 0);
+
+      const mem = ctr(['task', 'exec', '--exec-id', 'm1', id, 'sh', '-c',
+        'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
+      expect([mem.status, mem.stdout.trim()]).toEqual([0, String(limit)]);
+
+      const metrics = ctr(['task', 'metrics', id]);
+      expect(metrics.status).toBe(0);
+      expect(metrics.stdout).toMatch(/memory\.limit_in_bytes\s+67108864|memory\.max\s+67108864/);
+      expect(metrics.stdout).toMatch(/pids\.current\s+[1-9]/);
+
+      expect(ctr(['task', 'pause', id]).status).toBe(0);
+      expect(taskStatus(id)).toBe('PAUSED');
+      // a paused container cannot run an exec'd cat: read the counter through the rootfs
+      const rootfs = path.join(tmp, 'state', 'io.containerd.runtime.v2.task', ns, id, 'rootfs');
+      const read = () => fs.readFileSync(path.join(rootfs, 'tmp', 'count'), 'utf8');
+      const a = read();
+      await sleep(1000);
+      expect(read()).toBe(a);
+      expect(ctr(['task', 'resume', id]).status).toBe(0);
+      expect(taskStatus(id)).toBe('RUNNING');
+      await until('the counter to move after resume', () => read() !== a, 10000);
+
+      expect(ctr(['task', 'kill', '-s', 'KILL', id]).status).toBe(0);
+      await until('task STOPPED', () => taskStatus(id) === 'STOPPED');
+      expect(ctr(['task', 'delete', id]).status).toBe(0);
+      expect(ctr(['container', 'delete', id]).status).toBe(0);
+      await expectNothingLeft(id);
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test("a broken bundle (a missing program) shows oci-ts's own message in ctr's error", async () => {
+    const id = newId();
+    try {
+      const r = ctr(['run', '--rm', ...runArgs(), IMAGE, id, '/no/such/program']);
+      expect(r.status).not.toBe(0);
+      // containerd reads it from oci-ts's --log (json): the JSON pointer is oci-ts's wording
+      expect(r.all).toContain('/process/args/0');
+      expect(r.all).toContain('/no/such/program');
+      ctr(['container', 'delete', id]);
+      await expectNothingLeft(id);
+    } finally {
+      removeAll(id);
+    }
+  });
+
+  test('every runtime command and flag containerd sent is one oci-ts implements', () => {
+    const seen = readInvocations(invocations);
+    expect(seen.length).toBeGreaterThan(10);
+    const shapes = new Map<string, string | undefined>();
+    for (const inv of seen) {
+      const s = shapeOf(inv.argv);
+      shapes.set(s.shape, s.problem);
+    }
+    const problems = [...shapes].filter(([, p]) => p).map(([s, p]) => `${s}: ${p}`);
+    expect(problems).toEqual([]);
+    const commands = new Set([...shapes.keys()].map((s) => /\b(create|start|delete|exec|kill|pause|resume|ps|state|update|features)\b/.exec(s)?.[1]));
+    for (const c of ['create', 'start', 'delete', 'exec', 'kill', 'pause', 'resume', 'ps']) expect(commands).toContain(c);
+    // OCI_TS_ENGINE_CALLS=DIR keeps the list (docs/engines.md shows it)
+    if (process.env.OCI_TS_ENGINE_CALLS) {
+      fs.writeFileSync(path.join(process.env.OCI_TS_ENGINE_CALLS, 'containerd.txt'), [...shapes.keys()].sort().join('\n') +
+        '\n\nenvironment keys: ' + [...new Set(seen.flatMap((i) => i.envKeys))].sort().join(' ') + '\n');
+    }
+  });
+});
