@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <net/if.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -354,6 +356,18 @@ static void run(Step *steps, uint32_t n) {
       case OP_CHDIR: op_chdir(s); break;
       case OP_CLOSE_FDS: op_close_fds(s); break;
       case OP_MKDIR: op_mkdir(s); break;
+      case OP_LOOPBACK_UP: {
+        // a new network namespace has "lo" down: up it, as runc does (ioctl, no netlink needed)
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) fail("socket");
+        struct ifreq ifr = {};
+        strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) { int e = errno; close(fd); errno = e; fail("ioctl(SIOCGIFFLAGS lo)"); }
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) { int e = errno; close(fd); errno = e; fail("ioctl(SIOCSIFFLAGS lo)"); }
+        close(fd);
+        break;
+      }
       case OP_PRCTL:
         if (prctl(arg(s, 0).i, arg(s, 1).i, 0, 0, 0) < 0) fail("prctl");
         break;

@@ -142,6 +142,19 @@ void op_mount(const Step &s) {
   const char *src = arg(s, 0).s, *dest = arg(s, 1).s, *type = arg(s, 2).s, *data = arg(s, 4).s;
   unsigned long flags = arg(s, 3).i, prop = arg(s, 5).i, remount = arg(s, 7).i;
   uint64_t rec_set = arg(s, 8).i, rec_clr = arg(s, 9).i;
+  /* A tmpfs without mode= takes the mode of its mount point when that exists (runc); a mount
+   * point made here leaves the tmpfs default. Read before the mount point is made. */
+  char moded[4096];
+  if (arg(s, 10).i) {
+    int pre = resolve_in_root(dest, 0);
+    struct stat st;
+    if (pre >= 0 && fstat(pre, &st) == 0 && S_ISDIR(st.st_mode)) {
+      int n = snprintf(moded, sizeof moded, "%s%smode=%o", data, *data ? "," : "", (unsigned)(st.st_mode & 07777));
+      if (n < 0 || (size_t)n >= sizeof moded) { close(pre); fail("mount", dest, ENAMETOOLONG); }
+      data = moded;
+    }
+    if (pre >= 0) close(pre);
+  }
   int fd = resolve_in_root(dest, (int)arg(s, 6).i);
   if (fd < 0) fail("resolve", dest);
   /* proc and sysfs must land where they are named: not on whatever a symlink in the image points

@@ -12,7 +12,7 @@
  */
 import type { GlobalOptions } from '../container/api';
 import { OciError, UsageError } from '../errors';
-import { Logger, openLogger, writeAll } from '../log';
+import { Logger, openLogger, writeAll, setDebugLog } from '../log';
 import { launcherFacts } from '../launcher-env';
 import { print } from './output';
 import { FlagValues, ParsedArgs, parseArgs } from './parse';
@@ -114,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
   let log: Logger | undefined;
   try {
     log = openLogger(globalOptions(p.globals));
+    const opened = log;
+    setDebugLog(p.globals.debug === true ? (m) => opened.debug(m) : undefined);
     if (p.error) {
       // Bad usage: yargs renders the command's usage, then the lean parser's message (which names the flag).
       const { usageText } = require('./help') as typeof import('./help');

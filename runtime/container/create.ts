@@ -20,6 +20,7 @@ import { parseCgroupMounts } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
 import { hostFacts } from './facts';
+import { setHome } from './home';
 import { socketActivation } from './socket-activation';
 import { sendSeccompListener } from './seccomp-listener';
 import { moveNetDevices } from './netdevices';
@@ -91,13 +92,17 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   // the init is born in its cgroup v2 directory where it can be; the other hierarchies migrate it
   const cloneInto = cloneIntoDir(layout, cgDirs, spec.linux?.namespaces);
   const migrateDirs = cgDirs.filter((d) => d !== cloneInto);
+  // HOME from the image's /etc/passwd when the config has none (runc); the saved config stays the user's
+  const process_ = { ...spec.process };
+  setHome(process_, rootfs);
   const plan = buildPlan(
-    spec,
+    { ...spec, process: process_ },
     { bundle, rootfs, stateDir: dir, noPivot: o.noPivot, consoleSocket: o.consoleSocket, preserveFds, cloneIntoCgroup: cloneInto },
     hostFacts(rootfs, layout, cgDirs, g.root, mountinfo),
   );
   for (const w of plan.warnings) g.warn?.(w);
-  trace('planned');
+  for (const n of plan.notes ?? []) trace(n);
+  trace(`planned: ${plan.steps.length} steps for the init`);
   const undo = new Undo();
   const ownStart = ownStartTime();
   sweepStale(g.root, liveStartTime);

@@ -21,13 +21,18 @@ import { signalProcess } from './signal';
 import { publicState } from '../state/public';
 import { sleepSync } from '../sleep';
 import { killPoint } from '../killpoint';
+import { trace } from '../trace';
 
 export function destroy(g: GlobalOptions, s: SavedState): void {
+  trace(`delete: killing the processes of container ${s.id} (init pid ${s.pid})`);
   killContainer(s);
   killPoint('delete:killed');
+  trace(`delete: removing cgroups ${(s.cgroupCreated ?? []).join(' ') || '(none made by create)'}`);
   for (const w of removeCgroups(s.cgroupCreated ?? [], s.cgroupPaths ?? [])) g.warn?.(w);
   killPoint('delete:cgroups');
+  trace('delete: removing the state directory');
   removeStateDir(g.root, s.id, ownStartTime(), () => killPoint('delete:state-renamed'));
+  if (!s.creator && s.spec?.hooks?.poststop?.length) trace(`delete: running ${s.spec.hooks.poststop.length} poststop hook(s)`);
   // poststop hooks belong to containers that were created; not to a create killed half-way
   if (!s.creator && s.spec) for (const w of runHooksWarn(s.spec.hooks?.poststop, 'poststop', JSON.stringify(publicState(s, 'stopped', 0)))) g.warn?.(w);
 }

@@ -7,6 +7,7 @@
  * in the container's cgroups before it receives the plan, joins the namespaces with a pidfd of the
  * init, forks and becomes the program. exec records nothing: a failure leaves no file and no process.
  */
+import { setHome } from './home';
 import fs = require('fs');
 import path = require('path');
 import { ExecOptions, GlobalOptions } from './api';
@@ -21,7 +22,6 @@ import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
 import { Process, Spec } from '../spec/types';
 import { buildExecPlan } from '../plan/assemble';
 import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
-import { envValue } from '../plan/process';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { addPid } from '../cgroups/manager';
 import { processFacts } from './facts';
@@ -182,7 +182,6 @@ function applyUser(s: SavedState, p: Process, user: string): void {
     if (!e || !num(e[2] ?? '') || !num(e[3] ?? '')) throw new UsageError(`--user ${user}: no user "${u}" in the container's /etc/passwd`);
     p.user.uid = Number(e[2]);
     p.user.gid = Number(e[3]);
-    if (envValue(p.env, 'HOME') === undefined && e[5]) p.env = [...(p.env ?? []), `HOME=${e[5]}`];
   }
   if (g === undefined) return;
   if (num(g)) {
@@ -329,6 +328,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     if (status === 'creating') throw new StateError(`cannot exec in a container that is still being created: ${o.id}`);
     if (status === 'paused' && !o.ignorePaused) throw new StateError(`cannot exec in a paused container: ${o.id} (use --ignore-paused to override)`);
     if (o.user !== undefined && !o.processFile) applyUser(s, proc, o.user);
+    setHome(proc, `/proc/${s.pid}/root`);
     const plan = buildExecPlan(
       s.spec,
       proc,
@@ -338,7 +338,8 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     // what comes from config.json was said at create; only the exec's own fields are worth a warning
     for (const w of plan.warnings.map((w) => relabelWarning(w, label))) if (!w.startsWith('config.json')) g.warn?.(w);
     for (const st of plan.steps) st.pointer = label(st.pointer);
-    trace('exec: planned');
+    for (const n of plan.notes ?? []) trace(n);
+    trace(`exec: planned: ${plan.steps.length} steps`);
     const undo = new Undo();
     // Stage 0 is in the container's cgroups before it gets the plan, so the process it forks is
     // born in them: on a pure v2 host it is spawned there (CLONE_INTO_CGROUP), else placed.

@@ -177,8 +177,9 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
     let initPid = 0;
     const result: Partial<Launched> = {};
     try {
-      trace('helper spawned');
+      trace(`helper spawned: pid ${stage0}`);
       hooks.onSpawn?.(stage0);
+      traceSteps(plan);
       native().send(parentSock, encodePlan(plan), fds);
       for (;;) {
         const r = native().recv(parentSock, -1);
@@ -194,7 +195,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
         if (m.type === Msg.ERROR) throw stepError(plan, m);
         if (m.type === Msg.PID) {
           initPid = m.pid;
-          trace('init forked');
+          trace(`init forked: pid ${initPid}`);
           reap(); // stage 0 exits right after reporting the pid
           const st = procStat(initPid);
           result.pid = initPid;
@@ -205,7 +206,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           writeIdMaps(stage0, plan);
           native().send(parentSock, encodeContinue());
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
-          trace('rootfs mounted');
+          trace('rootfs mounted: running prestart and createRuntime hooks');
           // the states are for the init's HOOK steps only: without them (the common case) they stay here
           const states = hooks.onPrestart(initPid);
           native().send(parentSock, encodeContinue(plan.steps.some((st) => st.op === Op.HOOK) ? states : []));
@@ -225,6 +226,11 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
   } finally {
     for (const fd of fds) fs.closeSync(fd);
   }
+}
+
+/** --debug: each step the init is sent, in order, with the config field it comes from. */
+function traceSteps(plan: LaunchPlan): void {
+  plan.steps.forEach((st, i) => trace(`step ${i + 1}/${plan.steps.length}: ${st.what}${st.pointer ? ` (${st.pointer})` : ''}`));
 }
 
 function writeIdMaps(pid: number, plan: LaunchPlan): void {

@@ -7,10 +7,8 @@
 import fs = require('fs');
 import { GlobalOptions, RunOptions } from './api';
 import { createContainer } from './create';
-import { releaseInit } from './start';
+import { releaseInit, runPoststart } from './start';
 import { destroy } from './delete';
-import { runHooksWarn } from '../hooks/run';
-import { publicState } from '../state/public';
 import { readState } from '../state/store';
 import { foreground, waitChild } from './foreground';
 
@@ -19,7 +17,13 @@ export async function run(g: GlobalOptions, o: RunOptions): Promise<number> {
   const exited = o.detach ? undefined : waitChild(launched.pid);
   try {
     releaseInit(g.root, saved);
-    for (const w of runHooksWarn(saved.spec.hooks?.poststart, 'poststart', JSON.stringify(publicState(saved, 'running')))) g.warn?.(w);
+    try {
+      runPoststart(saved);
+    } catch (e) {
+      // a failing poststart hook stopped the container: run -d removes it as a failed create would (runc)
+      if (!exited && !o.keep) destroy(g, readState(g.root, o.id));
+      throw e;
+    }
     if (!exited) {
       if (launched.ptyMaster !== undefined) fs.closeSync(launched.ptyMaster);
       return 0;

@@ -1,6 +1,7 @@
 /**
  * Hooks that run in the runtime's namespaces (prestart, createRuntime, poststart, poststop): the
- * state JSON on stdin, args and env from the config, the timeout in seconds ending in SIGKILL.
+ * state JSON on stdin, args and env from the config (no `env`: the runtime's environment, as in
+ * runc), the timeout in seconds ending in SIGKILL.
  * createContainer and startContainer hooks run inside the container: they are plan steps.
  */
 import fs = require('fs');
@@ -40,7 +41,8 @@ export function runHook(h: Hook, pointer: string, stateJson: string): void {
   try {
     r = spawnSync(h.path, args.slice(1), {
       argv0: args[0],
-      env,
+      // without `env` a hook inherits the runtime's environment, as runc's do (Go's exec.Cmd with a nil Env)
+      env: h.env === undefined ? process.env : env,
       timeout: h.timeout ? h.timeout * 1000 : undefined,
       killSignal: 'SIGKILL',
       stdio: [stdin, 'pipe', 'pipe'],
@@ -65,7 +67,7 @@ export function runHooks(hooks: Hook[] | undefined, kind: string, stateJson: str
   (hooks ?? []).forEach((h, i) => runHook(h, `/hooks/${kind}/${i}`, stateJson));
 }
 
-/** Run every hook; failures are returned as warnings (poststart, poststop: runtime-spec says warn). */
+/** Run every hook; failures are returned as warnings (poststop: runtime-spec says warn). */
 export function runHooksWarn(hooks: Hook[] | undefined, kind: string, stateJson: string): string[] {
   const warnings: string[] = [];
   (hooks ?? []).forEach((h, i) => {

@@ -122,3 +122,18 @@ export function openLogger(o: LogOptions): Logger {
     debug: (m, caller) => { if (o.debug) emit('debug', m, caller); },
   };
 }
+
+/**
+ * The command's debug sink: the CLI sets it once it has opened the log with --debug, and the
+ * container code reports its setup steps through debugLog (runc logs its steps at debug level).
+ * Without --debug it is unset and a step costs one test.
+ */
+let debugSink: ((msg: string) => void) | undefined;
+
+export function setDebugLog(sink: ((msg: string) => void) | undefined): void {
+  debugSink = sink;
+}
+
+export function debugLog(msg: string): void {
+  if (debugSink) debugSink(msg);
+}

@@ -85,7 +85,7 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   // the state directory holds exec.fifo: the one host directory the init keeps past CHDIR (close-on-exec)
   plan.files.push({ path: opts.stateDir, kind: 'dir', pointer: '' });
   const stateDir = { file: plan.files.length - 1 };
-  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [stateDir] }));
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [stateDir] }, (plan.notes = [])));
   s.push(step(Op.WAIT_START, [stateDir, 'exec.fifo'], '', 'wait for start'));
   s.push(...hookSteps(spec.hooks?.startContainer, 'startContainer', STATE_CREATED));
   s.push(execStep(proc, opts.preserveFds));
@@ -141,7 +141,7 @@ export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, 
   s.push(step(Op.FORK, [0], '', 'fork the process'));
   if (!hasNamespace(spec, 'mount')) s.push(step(Op.CHROOT, [opts.rootfs], '/root/path', 'chroot into the rootfs (no mount namespace)'));
   if (proc.terminal) s.push(consoleStep(proc, opts.consoleSocket, plan.files));
-  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [] }));
+  s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [] }, (plan.notes = [])));
   s.push(execStep(proc, opts.preserveFds));
   return plan;
 }
@@ -152,7 +152,7 @@ export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, 
  * no_new_privs is set), identity and capabilities, umask, cwd, the program lookup, LSM labels,
  * no_new_privs. Create waits for `start` between these and the exec; exec does not.
  */
-export function processSteps(proc: Process, linux: Linux | undefined, facts: ProcessFacts, warnings: string[], kept: KeptFds): Step[] {
+export function processSteps(proc: Process, linux: Linux | undefined, facts: ProcessFacts, warnings: string[], kept: KeptFds, notes: string[] = []): Step[] {
   const s: Step[] = [];
   let seccomp: Step | undefined;
   if (linux?.seccomp) {
@@ -183,7 +183,9 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
   // runtime-spec 1.3 config.md: capabilities that cannot be granted are warned about, not fatal.
   if (missing.length) warnings.push(`/process/capabilities: ${missing.join(', ')} cannot be granted (not in this runtime's bounding set or unknown to this kernel): left out`);
   const ambient = unraisableAmbient(proc);
-  if (ambient.length) warnings.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
+  // A fact, not something to act on: runc's default config lists ambient capabilities that are
+  // not inheritable, and runc is silent about them at its default level.
+  if (ambient.length) notes.push(`/process/capabilities/ambient: ${ambient.join(', ')} not raised: an ambient capability must also be permitted and inheritable`);
   s.push(lookupStep(proc));
   s.push(...lsmSteps(proc, facts.lsm, warnings));
   if (proc.noNewPrivileges) s.push(step(Op.NO_NEW_PRIVS, [], '/process/noNewPrivileges', 'set no_new_privs'));

@@ -212,5 +212,29 @@ export function mountStep(m: Mount, index: number, bundle: string, facts: MountF
   }
   const type = m.type ?? '';
   const data = facts.mountLabel && !NO_CONTEXT_TYPES.has(type) ? [...opts.data, `context="${facts.mountLabel}"`] : opts.data;
-  return step(Op.MOUNT, [source || type, dest, type, opts.flags, data.join(','), propagation, 1, 0, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
+  // a tmpfs without mode= takes the mode of its mount point, as under runc (the init reads it)
+  const modeOfMountPoint = type === 'tmpfs' && !opts.data.some((d) => d.startsWith('mode=')) ? 1 : 0;
+  // read-only later (delayedReadonly): mount points of later mounts and devices are made in it first
+  const flags = delaysReadonly(m) ? opts.flags & ~MS_RDONLY : opts.flags;
+  return step(Op.MOUNT, [source || type, dest, type, flags, data.join(','), propagation, 1, 0, opts.recSet, opts.recClr, modeOfMountPoint], pointer, `mount ${dest}`);
+}
+
+/**
+ * A read-only tmpfs (or a read-only mount at /dev) is mounted writable and made read-only after
+ * the other mounts and the devices (runc does the same): /dev/pts and the device nodes need their
+ * mount points made in it.
+ */
+function delaysReadonly(m: Mount): boolean {
+  if (isBind(m) || m.type === 'cgroup' || m.type === 'cgroup2' || m.uidMappings || m.gidMappings) return false;
+  if (m.type !== 'tmpfs' && m.destination.replace(/\/+$/, '') !== '/dev') return false;
+  return (parseMountOptions(m.options).flags & MS_RDONLY) !== 0;
+}
+
+/** The remounts that make the delayed read-only mounts read-only, after pivot_root (paths in the container). */
+export function delayedReadonlySteps(mounts: Mount[] | undefined): Step[] {
+  const steps: Step[] = [];
+  (mounts ?? []).forEach((m, i) => {
+    if (delaysReadonly(m)) steps.push(step(Op.REMOUNT_RO, [m.destination], `/mounts/${i}`, `remount ${m.destination} read-only`));
+  });
+  return steps;
 }

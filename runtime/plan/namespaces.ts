@@ -86,6 +86,8 @@ export function namespaceSteps(spec: Spec, files: FileRef[], plan: Pick<LaunchPl
     if (first < 0) first = i;
   });
   if (flags) steps.push(step(Op.UNSHARE, [flags], `/linux/namespaces`, 'unshare namespaces'));
+  // a new network namespace has its loopback interface down: runc brings it up, and so do we
+  if (flags & NAMESPACE_FLAGS.network) steps.push(step(Op.LOOPBACK_UP, [], `/linux/namespaces/${nss.findIndex((n) => n.type === 'network')}`, 'bring up lo in the new network namespace'));
   const offsets = spec.linux?.timeOffsets;
   if (offsets && Object.keys(offsets).length) {
     const text = Object.entries(offsets)

@@ -5,7 +5,7 @@
 import { Spec, Mount } from '../spec/types';
 import { ConfigError } from '../errors';
 import { Op, Step, FileRef, step } from './types';
-import { mountStep, mappingText, IdmapRequest, MountFacts, parseMountOptions, PROPAGATION_FLAGS, MS_REC, MS_SLAVE, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT } from './mounts';
+import { mountStep, delayedReadonlySteps, mappingText, IdmapRequest, MountFacts, parseMountOptions, PROPAGATION_FLAGS, MS_REC, MS_SLAVE, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT } from './mounts';
 import { deviceSteps } from './devices';
 import { hasNewNamespace } from './namespaces';
 
@@ -95,7 +95,7 @@ export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: R
 }
 
 export function afterPivotSteps(spec: Spec): Step[] {
-  const steps: Step[] = [];
+  const steps: Step[] = delayedReadonlySteps(spec.mounts);
   const prop = rootPropagation(spec);
   if (prop !== undefined) steps.push(step(Op.MOUNT_PROPAGATION, ['/', prop], '/linux/rootfsPropagation', 'set propagation of /'));
   return steps;

@@ -64,7 +64,7 @@ export function lowerSeccomp(s: Seccomp): { profile: LoweredProfile; flags: numb
     if (name === 'SCMP_ACT_NOTIFY') notify = true;
     return a;
   };
-  const rules: LoweredRule[] = (s.syscalls ?? []).map((r, i) => ({
+  const written: LoweredRule[] = (s.syscalls ?? []).map((r, i) => ({
     names: r.names,
     action: action(r.action, `${at}/syscalls/${i}/action`),
     errno: r.errnoRet,
@@ -76,6 +76,12 @@ export function lowerSeccomp(s: Seccomp): { profile: LoweredProfile; flags: numb
       return { index: a.index, op, value: a.value, valueTwo: a.valueTwo ?? 0 };
     }),
   }));
+  // Several conditions on the same argument in one rule: libseccomp refuses them together
+  // (EINVAL), and runc adds each condition as a rule of its own (so they match as an OR). Same here.
+  const rules: LoweredRule[] = written.flatMap((r) => {
+    const repeated = r.args.some((a, j) => r.args.findIndex((b) => b.index === a.index) !== j);
+    return repeated ? r.args.map((a) => ({ ...r, args: [a] })) : [r];
+  });
   const defaultAction = action(s.defaultAction, `${at}/defaultAction`);
   // clone3 is newer than most profiles: glibc falls back to clone only on ENOSYS, so a profile
   // that does not mention it gets ENOSYS rather than its default (runc and Docker do the same).

@@ -52,6 +52,7 @@ export enum Op {
   SCHED_AFFINITY = 48,
   CLOSE_FDS = 49,
   MKDIR = 50,
+  LOOPBACK_UP = 51,
 }
 
 export enum SyncTag {
@@ -94,6 +95,8 @@ export interface LaunchPlan {
   idmap?: { uid: string; gid: string; setgroups: 'allow' | 'deny' };
   /** things the config asks for that will not take effect, said once by the CLI */
   warnings: string[];
+  /** facts about the plan that need no action (logged at debug level) */
+  notes?: string[];
 }
 
 export function step(op: Op, args: Arg[], pointer: string, what: string): Step {

@@ -3,7 +3,8 @@
  * state JSON on stdin; createContainer and startContainer run in the container's namespaces
  * (createContainer before pivot_root with its path resolved in the runtime namespace,
  * startContainer after it with its path resolved in the container); args and env are passed
- * exactly; timeouts fail create; poststart and poststop failures only warn.
+ * exactly (no env: the runtime's environment); timeouts fail create; a failing poststart hook
+ * fails start and stops the container; poststop failures only warn.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -139,20 +140,54 @@ describeRoot('hooks', () => {
     });
   }
 
-  test('a failing poststart hook only warns: start exits 0, the warning is in --log', () => {
+  test('a failing poststart hook fails start and stops the container (runtime-spec lifecycle step 9, runc)', () => {
     b = makeBundle(['sleep', '60']);
     const hook = script(path.join(b.dir, 'fail.sh'), '#!/bin/sh\ncat >/dev/null\necho poststart-broke >&2\nexit 3\n');
-    b.config.hooks = { poststart: [{ path: hook }] };
+    const poststop = script(path.join(b.dir, 'poststop.sh'), `#!/bin/sh\ncat >/dev/null\necho ran > ${b.dir}/poststop-ran\n`);
+    b.config.hooks = { poststart: [{ path: hook }], poststop: [{ path: poststop }] };
     b.write();
     const log = path.join(b.dir, 'oci.log');
     ociOk(b, ['create', id]);
+    const pid = JSON.parse(ociOk(b, ['state', id])).pid;
     const r = oci(b, ['--log', log, '--log-format', 'json', 'start', id]);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\/hooks\/poststart\/0\b.*exit status 3.*poststart-broke/);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const warn = lines.find((l) => l.level === 'warning' && /\/hooks\/poststart\/0\b/.test(l.msg));
-    expect(warn?.msg).toMatch(/exit status 3.*poststart-broke/);
-    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
-    expect(JSON.parse(ociOk(b, ['state', id])).status).toBe('running');
+    expect(lines.find((l) => l.level === 'error')?.msg).toMatch(/\/hooks\/poststart\/0\b/);
+    // the container's process is gone, the container stays (stopped) for delete, which runs poststop
+    expect(fs.existsSync(`/proc/${pid}/stat`) && !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
+    expect(JSON.parse(ociOk(b, ['state', id])).status).toBe('stopped');
+    ociOk(b, ['delete', id]);
+    expect(fs.readFileSync(path.join(b.dir, 'poststop-ran'), 'utf8')).toBe('ran\n');
+    expect(ownLeftovers(b, id)).toEqual([]);
+  });
+
+  test('run -d with a failing poststart hook fails and leaves nothing', () => {
+    b = makeBundle(['sleep', '60']);
+    const hook = script(path.join(b.dir, 'fail.sh'), '#!/bin/sh\ncat >/dev/null\nexit 3\n');
+    b.config.hooks = { poststart: [{ path: hook }] };
+    b.write();
+    const r = oci(b, ['run', '-d', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\/hooks\/poststart\/0\b.*exit status 3/);
+    expect(oci(b, ['state', id]).stderr).toMatch(/does not exist/);
+    expect(ownLeftovers(b, id)).toEqual([]);
+  });
+
+  test('hooks without env inherit the runtime\'s environment (runc); with env: [] they get none', () => {
+    b = makeBundle(['sleep', '60']);
+    const rec = (name: string) => script(path.join(b.dir, `${name}.sh`), `#!/bin/sh\ncat >/dev/null\necho "v=$OCI_TS_HOOK_TEST" > ${b.dir}/${name}.out\n`);
+    b.config.hooks = {
+      prestart: [{ path: rec('inherit') }, { path: rec('empty'), env: [] }],
+      poststart: [{ path: rec('poststart') }],
+    };
+    b.write();
+    const env = { ...process.env, OCI_TS_HOOK_TEST: 'from-the-caller' };
+    expect(oci(b, ['create', id], { env }).status).toBe(0);
+    expect(oci(b, ['start', id], { env }).status).toBe(0);
+    expect(fs.readFileSync(path.join(b.dir, 'inherit.out'), 'utf8')).toBe('v=from-the-caller\n');
+    expect(fs.readFileSync(path.join(b.dir, 'poststart.out'), 'utf8')).toBe('v=from-the-caller\n');
+    expect(fs.readFileSync(path.join(b.dir, 'empty.out'), 'utf8')).toBe('v=\n');
   });
 
   test('a failing poststop hook only warns: delete exits 0 and removes the container', () => {

@@ -1,0 +1,143 @@
+/**
+ * Behaviour runc has and scripts rely on (issue "runc parity"), seen from inside the container:
+ * a quiet default config, --debug steps, HOME, the loopback interface, tmpfs modes, read-only /dev,
+ * seccomp rules with several conditions on one argument.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describeRoot, makeBundle, cleanup, Bundle, oci, ociOk, run, uniqueId, OCI_TS } from './helpers';
+import { runIn, sh } from './probe';
+import { ownLeftovers } from './cleanup-helpers';
+
+describeRoot('runc parity', () => {
+  let b: Bundle;
+  afterEach(() => cleanup(b));
+
+  test('the default config runs silently: only the program\'s output, nothing on stderr (runc is silent too)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-spec-'));
+    try {
+      const r = run([OCI_TS, 'spec'], { cwd: dir });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    b = makeBundle(['echo', 'hello']);
+    const r = runIn(b);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'hello\n', '']);
+    // the fact is still there, at debug level
+    const dbg = oci(b, ['--debug', 'run', uniqueId('quiet')]);
+    expect(dbg.stderr).toMatch(/level=debug msg=".*\/process\/capabilities\/ambient: .*not raised/);
+    expect(dbg.stderr).not.toMatch(/level=warning/);
+  });
+
+  test('--debug logs the steps of create, start, exec and delete (text on stderr, json in --log); nothing without it', () => {
+    b = makeBundle(['sleep', '60']);
+    const id = uniqueId('debug');
+    const create = oci(b, ['--debug', 'create', id]);
+    expect(create.status).toBe(0);
+    const lines = create.stderr.trim().split('\n');
+    expect(lines.every((l) => /^time="[^"]+" level=debug msg=/.test(l))).toBe(true);
+    expect(create.stderr).toMatch(/msg="step \d+\/\d+: pivot_root \(\/root\/path\)"/);
+    expect(create.stderr).toMatch(/msg="init forked: pid \d+"/);
+    const log = path.join(b.dir, 'debug.json');
+    expect(oci(b, ['--debug', '--log', log, '--log-format', 'json', 'start', id]).stderr).toBe('');
+    expect(oci(b, ['--debug', '--log', log, '--log-format', 'json', 'exec', id, 'true']).status).toBe(0);
+    const json = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(json.every((l) => l.level === 'debug' && typeof l.time === 'string')).toBe(true);
+    const msgs = json.map((l) => l.msg).join('\n');
+    expect(msgs).toMatch(/start: releasing the init/);
+    expect(msgs).toMatch(/exec: planned: \d+ steps/);
+    expect(msgs).toMatch(/step \d+\/\d+: exec true/);
+    const del = oci(b, ['--debug', 'delete', '--force', id]);
+    expect(del.status).toBe(0);
+    expect(del.stderr).toMatch(/level=debug msg="delete: killing the processes/);
+    expect(del.stderr).toMatch(/level=debug msg="delete: removing the state directory"/);
+    // without --debug: not a line
+    const quiet = uniqueId('quiet');
+    for (const args of [['create', quiet], ['start', quiet], ['exec', quiet, 'true'], ['delete', '--force', quiet]]) {
+      const r = oci(b, args);
+      expect([args[0], r.status, r.stderr]).toEqual([args[0], 0, '']);
+    }
+  });
+
+  test('HOME from the container\'s /etc/passwd for the process user, "/" without an entry, the config\'s when set (create and exec)', () => {
+    b = makeBundle(['sh', '-c', 'echo "$HOME"; sleep 60'], (c) => {
+      c.process.env = c.process.env.filter((e: string) => !e.startsWith('HOME='));
+    });
+    // an image whose /etc/passwd is an absolute symlink: it resolves inside the rootfs, never on the host
+    fs.writeFileSync(path.join(b.rootfs, 'etc', 'passwd-image'), 'root:x:0:0:root:/from-image:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n');
+    fs.rmSync(path.join(b.rootfs, 'etc', 'passwd'));
+    fs.symlinkSync('/../../../../../../../etc/passwd-image', path.join(b.rootfs, 'etc', 'passwd'));
+    const id = uniqueId('home');
+    ociOk(b, ['create', id]);
+    ociOk(b, ['start', id]);
+    const out = () => ociOk(b, ['exec', id, 'sh', '-c', 'echo "$HOME"']);
+    expect(out()).toBe('/from-image\n');
+    expect(ociOk(b, ['exec', '--user', '1000', id, 'sh', '-c', 'echo "$HOME"'])).toBe('/home/u\n');
+    expect(ociOk(b, ['exec', '--user', '4242', id, 'sh', '-c', 'echo "$HOME"'])).toBe('/\n');
+    expect(ociOk(b, ['exec', '--env', 'HOME=/mine', id, 'sh', '-c', 'echo "$HOME"'])).toBe('/mine\n');
+    const pid = JSON.parse(ociOk(b, ['state', id])).pid;
+    expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('HOME=/from-image');
+    ociOk(b, ['delete', '--force', id]);
+    // create: a user without an entry gets "/", a config HOME stays
+    b.config.process.user = { uid: 4242, gid: 4242 };
+    b.config.process.args = ['sh', '-c', 'echo "$HOME"'];
+    b.write();
+    expect(runIn(b).stdout).toBe('/\n');
+    b.config.process.env.push('HOME=/configured');
+    b.write();
+    expect(runIn(b).stdout).toBe('/configured\n');
+  });
+
+  test('the loopback interface of a new network namespace is up (runc brings it up)', () => {
+    b = makeBundle(sh('cat /sys/class/net/lo/flags; ip -o link show lo'));
+    const r = runIn(b);
+    expect(r.status).toBe(0);
+    const [flags] = r.stdout.split('\n');
+    expect(Number(flags) & 1).toBe(1); // IFF_UP
+    expect(r.stdout).toMatch(/\blo: <[^>]*\bUP\b/);
+  });
+
+  test('a tmpfs without mode= takes the mode of its mount point; mode= wins; a new mount point keeps the tmpfs default', () => {
+    b = makeBundle(sh('stat -c %a /m710 /mset /mnew'), (c) => {
+      c.mounts.push(
+        { destination: '/m710', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] },
+        { destination: '/mset', type: 'tmpfs', source: 'tmpfs', options: ['mode=750'] },
+        { destination: '/mnew', type: 'tmpfs', source: 'tmpfs' },
+      );
+    });
+    fs.mkdirSync(path.join(b.rootfs, 'm710'));
+    fs.chmodSync(path.join(b.rootfs, 'm710'), 0o710);
+    fs.mkdirSync(path.join(b.rootfs, 'mset'));
+    fs.chmodSync(path.join(b.rootfs, 'mset'), 0o700);
+    const r = runIn(b);
+    expect([r.status, r.stdout]).toEqual([0, '710\n750\n1777\n']);
+  });
+
+  test('a read-only tmpfs at /dev with /dev/pts on it: the mount points are made first, then /dev is read-only', () => {
+    b = makeBundle(sh('touch /dev/new 2>/dev/null && echo writable || echo read-only; grep -c " /dev/pts " /proc/self/mountinfo; echo x > /dev/null && echo null-ok'), (c) => {
+      const dev = c.mounts.find((m: { destination: string }) => m.destination === '/dev');
+      dev.options = [...dev.options, 'ro'];
+    });
+    const r = runIn(b);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'read-only\n1\nnull-ok\n', '']);
+  });
+
+  test('seccomp: several conditions on the same argument become separate rules (runc), matched as an OR', () => {
+    b = makeBundle(sh('sleep 30 & p=$!; for s in USR1 USR2 TERM; do kill -$s $p 2>/dev/null && echo $s-sent || echo $s-refused; done'), (c) => {
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{
+          names: ['kill'],
+          action: 'SCMP_ACT_ERRNO',
+          errnoRet: 1,
+          args: [{ index: 1, value: 10, op: 'SCMP_CMP_EQ' }, { index: 1, value: 12, op: 'SCMP_CMP_EQ' }],
+        }],
+      };
+    });
+    const r = runIn(b);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'USR1-refused\nUSR2-refused\nTERM-sent\n', '']);
+    expect(ownLeftovers(b, r.id)).toEqual([]);
+  });
+});
