@@ -34,9 +34,9 @@ export function missing(binaries: string[]): string | undefined {
 export function describeEngine(engine: string, binaries: string[]): jest.Describe {
   const why = missing(binaries);
   if (why === undefined) return describe;
-  // eslint-disable-next-line no-console
-  console.log(`SKIP ${engine} engine tests: ${why}`);
-  return describe.skip;
+  // one line, without console.log's stack location
+  process.stderr.write(`SKIP ${engine} engine tests: ${why}\n`);
+  return ((name: string, fn: () => void) => describe.skip(`${name} (skipped: ${why})`, fn)) as unknown as jest.Describe;
 }
 
 export interface Sh {
