@@ -360,6 +360,16 @@ static Napi::Value ReadFileInRoot(const Napi::CallbackInfo &info) {
   return Napi::Buffer<char>::Copy(env, buf.data(), n);
 }
 
+/* setAffinity(pid, mask): sched_setaffinity of another process (mask: unsigned long words). */
+static Napi::Value SetAffinity(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CHECK_ARGS(2);
+  Napi::Buffer<char> mask = info[1].As<Napi::Buffer<char>>();
+  if (syscall(SYS_sched_setaffinity, info[0].As<Napi::Number>().Int32Value(), mask.Length(), mask.Data()) < 0)
+    return throw_errno(env, "sched_setaffinity", errno);
+  return env.Undefined();
+}
+
 Napi::Value CompileSeccomp(const Napi::CallbackInfo &info);
 Napi::Value MoveNetDevice(const Napi::CallbackInfo &info);
 Napi::Value SpawnInit(const Napi::CallbackInfo &info);
@@ -384,6 +394,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("winsize", Napi::Function::New(env, Winsize));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
+  exports.Set("setAffinity", Napi::Function::New(env, SetAffinity));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("deviceFilterIds", Napi::Function::New(env, DeviceFilterIds));
   return exports;

@@ -11,7 +11,7 @@ import { setHome } from './home';
 import fs = require('fs');
 import path = require('path');
 import { ExecOptions, GlobalOptions } from './api';
-import { ConfigError, OciError, StateError, UsageError } from '../errors';
+import { ConfigError, OciError, StateError, UsageError, describeFsError } from '../errors';
 import { readState, stateDir, writeFileAtomic, SavedState } from '../state/store';
 import { deriveStatus } from '../state/status';
 import { native, LOCK_UN } from '../native';
@@ -20,7 +20,7 @@ import { validateSchema } from '../spec/validate';
 import { checkDocument } from '../spec/limits';
 import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
 import { Process, Spec } from '../spec/types';
-import { buildExecPlan } from '../plan/assemble';
+import { buildExecPlan, initialAffinity } from '../plan/assemble';
 import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { addPid } from '../cgroups/manager';
@@ -276,6 +276,14 @@ function joinFlags(s: SavedState): number {
   return flags;
 }
 
+function setInitialAffinity(pid: number, mask: Buffer, label: Labeler): void {
+  try {
+    native().setAffinity(pid, mask);
+  } catch (e) {
+    throw new OciError(`${label('/process/execCPUAffinity/initial')}: sched_setaffinity: ${describeFsError(e)}`);
+  }
+}
+
 /** Send a pidfd of the process to --pidfd-socket (runc 1.2: the datagram names it "pidfd"). */
 function sendPidfd(socketPath: string, pid: number): void {
   let sock: number;
@@ -343,11 +351,14 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     const undo = new Undo();
     // Stage 0 is in the container's cgroups before it gets the plan, so the process it forks is
     // born in them: on a pure v2 host it is spawned there (CLONE_INTO_CGROUP), else placed.
-    const cgroupFd = intoCgroup(cgDirs);
+    // With execCPUAffinity.initial it is spawned outside, given those CPUs, then placed.
+    const initial = initialAffinity(proc);
+    const cgroupFd = initial ? undefined : intoCgroup(cgDirs);
     try {
       launched = launch(plan, o.preserveFds, {
         onSpawn: (stage0) => {
           trace('exec: helper spawned');
+          if (initial) setInitialAffinity(stage0, initial, label);
           if (cgroupFd === undefined) addPid(cgDirs, stage0);
           trace('exec: helper placed in the cgroups');
           killPoint('exec:spawned');

@@ -33,6 +33,8 @@ export interface Native {
   setWinsize(fd: number, rows: number, cols: number): void;
   /** a regular file resolved with RESOLVE_IN_ROOT under `root` (at most maxBytes); null if there is none */
   readFileInRoot(root: string, path: string, maxBytes: number): Buffer | null;
+  /** sched_setaffinity(pid) with a CPU mask (listToMask) */
+  setAffinity(pid: number, mask: Buffer): void;
   /**
    * Build a cgroup v2 device program (default action, and the exceptions that get the opposite one)
    * and attach it to the cgroup directory, replacing the program attached there before.

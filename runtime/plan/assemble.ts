@@ -128,9 +128,8 @@ export interface ExecPlanOptions {
 export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, facts: ProcessFacts): LaunchPlan {
   const plan: LaunchPlan = { version: 1, steps: [], files: [], warnings: [] };
   const s = plan.steps;
-  if (proc.execCPUAffinity?.initial) {
-    s.push(step(Op.SCHED_AFFINITY, [listToMask(proc.execCPUAffinity.initial, '/process/execCPUAffinity/initial')], '/process/execCPUAffinity/initial', 'sched_setaffinity'));
-  }
+  // execCPUAffinity.initial is set on stage 0 by the parent before it joins the cgroups
+  // (initialAffinity below); the final one comes with the process steps, after the fork.
   if (opts.joinFlags) {
     plan.files.push({ path: `/proc/${opts.initPid}`, kind: 'pidfd', startTime: opts.initStartTime, pointer: '/linux/namespaces' });
     const pidfd = plan.files.length - 1;
@@ -144,6 +143,16 @@ export function buildExecPlan(spec: Spec, proc: Process, opts: ExecPlanOptions, 
   s.push(...processSteps(proc, spec.linux, facts, plan.warnings, { preserved: opts.preserveFds, files: [] }, (plan.notes = [])));
   s.push(execStep(proc, opts.preserveFds));
   return plan;
+}
+
+/**
+ * execCPUAffinity.initial for exec: the CPUs stage 0 runs on before it joins the container's
+ * cgroups (runtime-spec: "before the transition to the container's cgroup"), so it may name CPUs
+ * outside the container's cpuset. The parent applies it to stage 0 before placing it.
+ */
+export function initialAffinity(proc: Process): Buffer | undefined {
+  const list = proc.execCPUAffinity?.initial;
+  return list ? listToMask(list, '/process/execCPUAffinity/initial') : undefined;
 }
 
 /**

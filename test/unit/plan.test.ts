@@ -1,5 +1,5 @@
 /** The planner is pure: spec + options + host facts → LaunchPlan. No root needed. */
-import { buildPlan, buildExecPlan, HostFacts } from '../../runtime/plan/assemble';
+import { buildPlan, buildExecPlan, initialAffinity, HostFacts } from '../../runtime/plan/assemble';
 import { Op, Step } from '../../runtime/plan/types';
 import { parseMountOptions, MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_SHARED, MS_SLAVE, MS_PRIVATE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR__ATIME, MOUNT_ATTR_NOATIME } from '../../runtime/plan/mounts';
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUSER, CLONE_NEWTIME } from '../../runtime/plan/namespaces';
@@ -270,13 +270,15 @@ describe('exec plan', () => {
     });
     const p = buildExecPlan(s, s.process!, execOpts, facts);
     const o = ops(p.steps);
-    expect(o.slice(0, 5)).toEqual([Op.SCHED_AFFINITY, Op.SETNS, Op.CLOSE_FD, Op.SETID, Op.FORK]);
-    expect(p.steps[1].args).toEqual([{ file: 0 }, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER]);
+    expect(o.slice(0, 4)).toEqual([Op.SETNS, Op.CLOSE_FD, Op.SETID, Op.FORK]);
+    expect(p.steps[0].args).toEqual([{ file: 0 }, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER]);
     expect(p.files).toEqual([{ path: '/proc/42', kind: 'pidfd', startTime: '123', pointer: '/linux/namespaces' }]);
-    // the final affinity comes after the fork (the process is in the container's cpuset by then)
+    // the initial affinity is the parent's (on stage 0, before the cgroups); the final one comes
+    // after the fork (the process is in the container's cpuset by then)
     const aff = p.steps.map((st, i) => [st, i] as const).filter(([st]) => st.op === Op.SCHED_AFFINITY);
-    expect(aff.map(([st]) => st.pointer)).toEqual(['/process/execCPUAffinity/initial', '/process/execCPUAffinity/final']);
-    expect(aff[1][1]).toBeGreaterThan(o.indexOf(Op.FORK));
+    expect(aff.map(([st]) => st.pointer)).toEqual(['/process/execCPUAffinity/final']);
+    expect(aff[0][1]).toBeGreaterThan(o.indexOf(Op.FORK));
+    expect(initialAffinity(s.process!)).toEqual(listToMask('0', ''));
     for (const op of [Op.WAIT_START, Op.HOOK, Op.MOUNT, Op.PIVOT_ROOT, Op.SETHOSTNAME, Op.CHROOT, Op.UNSHARE]) expect(o).not.toContain(op);
     for (const op of [Op.SECCOMP, Op.RLIMIT, Op.CAPS, Op.CHDIR, Op.EXEC_LOOKUP]) expect(o.indexOf(op)).toBeGreaterThan(o.indexOf(Op.FORK));
     expect(o[o.length - 1]).toBe(Op.EXEC);
