@@ -13,10 +13,13 @@ import {
   SERVICE_ENV, Sh, cgroupsNaming, describeEngine, makeImageTar, makeRootfs, makeWrapper, mountsNaming, onTty,
   processesNaming, readInvocations, sh, shapeOf, sleep, unmountUnder, until,
 } from './engines-helpers';
+import { Cri, criClient } from './cri/client';
 
 jest.setTimeout(180000);
 
 const IMAGE = 'docker.io/library/busybox:oci-ts-test';
+/** The CRI sandbox ("pause") image: busybox waiting for a signal */
+const PAUSE = 'registry.k8s.io/pause:oci-ts-test';
 
 describeEngine('containerd', ['containerd', 'ctr', 'containerd-shim-runc-v2', 'script'])('containerd through ctr', () => {
   let tmp: string;
@@ -81,12 +84,16 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
 [debug]
   address = "${tmp}/debug.sock"
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${IMAGE}"
+  sandbox_image = "${PAUSE}"
   disable_tcp_service = true
+  # the sandbox's oom_score_adj -998 needs CAP_SYS_RESOURCE, which a test machine may lack
+  restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
 [plugins."io.containerd.grpc.v1.cri".cni]
   bin_dir = "${tmp}/cni-bin"
   conf_dir = "${tmp}/cni-conf"
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  default_runtime_name = "oci-ts"
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts]
   runtime_type = "io.containerd.runc.v2"
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-ts.options]
@@ -100,10 +107,15 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
       if (daemon?.exitCode !== null) throw new Error(`containerd exited: ${fs.readFileSync(path.join(tmp, 'containerd.log'), 'utf8').slice(-2000)}`);
       return ctr(['version'], 10000).status === 0;
     }, 60000);
-    const tar = makeImageTar(makeRootfs(tmp), tmp, IMAGE);
-    const imp = ctr(['images', 'import', tar]);
-    expect(imp.all).toContain(IMAGE);
-    expect(imp.status).toBe(0);
+    const rootfs = makeRootfs(tmp);
+    const tar = makeImageTar(rootfs, tmp, IMAGE);
+    const pause = makeImageTar(rootfs, tmp, PAUSE, ['sh', '-c', "trap 'exit 0' TERM INT; sleep 2147483647 & wait"]);
+    // ctr's namespace, and k8s.io, where the CRI plugin looks for images
+    for (const [n, t, ref] of [[ns, tar, IMAGE], ['k8s.io', tar, IMAGE], ['k8s.io', pause, PAUSE]]) {
+      const imp = sh(['ctr', '-a', sock, '-n', n, 'images', 'import', t]);
+      expect(imp.all).toContain(ref);
+      expect(imp.status).toBe(0);
+    }
   });
 
   afterAll(async () => {
@@ -237,6 +249,109 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     } finally {
       removeAll(id);
     }
+  });
+
+  describe('the CRI path (containerd CRI plugin, runtime handler oci-ts, driven as the kubelet does)', () => {
+    let client: { cri: Cri; close(): void };
+    let cri: Cri;
+    beforeAll(async () => {
+      client = criClient(sock);
+      cri = client.cri;
+      const v = await until('the CRI plugin to answer', () => cri.Version({ version: 'v1' }, 10000).catch(() => undefined), 60000);
+      expect(v.runtime_api_version).toBe('v1');
+    });
+    afterAll(() => client?.close());
+
+    test('a pod: RunPodSandbox, containers, ContainerStatus, logs, ExecSync, Exec, UpdateContainerResources, ContainerStats, Stop/Remove', async () => {
+      const uid = `${process.pid}-${++n}`;
+      const logDir = path.join(tmp, 'pods', `default_pod-${uid}`);
+      const sandboxConfig = {
+        metadata: { name: `pod-${uid}`, uid, namespace: 'default', attempt: 0 },
+        hostname: '',
+        log_directory: logDir,
+        labels: { test: 'oci-ts' },
+        // host network: no CNI, nothing sent anywhere
+        linux: { cgroup_parent: '', security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+      };
+      const { pod_sandbox_id: pod } = await cri.RunPodSandbox({ config: sandboxConfig, runtime_handler: 'oci-ts' });
+      expect(pod).toMatch(/^[0-9a-f]{64}$/);
+      const ids: string[] = [pod];
+      try {
+        const container = async (name: string, args: string[], memory = 0) => {
+          const { container_id: id } = await cri.CreateContainer({
+            pod_sandbox_id: pod,
+            sandbox_config: sandboxConfig,
+            config: {
+              metadata: { name, attempt: 0 },
+              image: { image: IMAGE },
+              command: ['sh', '-c'],
+              args,
+              log_path: `${name}/0.log`,
+              linux: { resources: { memory_limit_in_bytes: memory }, security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+            },
+          });
+          ids.push(id);
+          await cri.StartContainer({ container_id: id });
+          return id;
+        };
+
+        // runs to completion: its exit code in ContainerStatus, its output in the log CRI names
+        const done = await container('done', ['echo hello-cri; echo to-stderr >&2; exit 3']);
+        const st = await until('the container to exit', async () => {
+          const r = await cri.ContainerStatus({ container_id: done });
+          return r.status.state === 'CONTAINER_EXITED' ? r.status : undefined;
+        });
+        expect(st.exit_code).toBe(3);
+        expect(st.log_path).toBe(path.join(logDir, 'done', '0.log'));
+        const log = fs.readFileSync(st.log_path, 'utf8');
+        expect(log).toMatch(/^\S+ stdout F hello-cri$/m);
+        expect(log).toMatch(/^\S+ stderr F to-stderr$/m);
+
+        // long-running: exec, update, stats
+        const app = await container('app', ['trap "exit 0" TERM; sleep 1000 & wait'], 64 * 1024 * 1024);
+        const ex = await cri.ExecSync({ container_id: app, cmd: ['sh', '-c', 'echo out-$((6*7)); echo err >&2; exit 7'], timeout: 60 });
+        expect([ex.exit_code, ex.stdout.toString(), ex.stderr.toString()]).toEqual([7, 'out-42\n', 'err\n']);
+        const memFile = 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max';
+        const mem = await cri.ExecSync({ container_id: app, cmd: ['sh', '-c', memFile], timeout: 60 });
+        expect(mem.stdout.toString().trim()).toBe(String(64 * 1024 * 1024));
+
+        const t0 = Date.now();
+        await expect(cri.ExecSync({ container_id: app, cmd: ['sleep', '60'], timeout: 1 })).rejects.toThrow(/timeout|deadline/i);
+        expect(Date.now() - t0).toBeLessThan(30000);
+
+        const url = (await cri.Exec({ container_id: app, cmd: ['sh'], stdout: true, stderr: true })).url;
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/exec\/\S+$/);
+
+        await cri.UpdateContainerResources({ container_id: app, linux: { memory_limit_in_bytes: 128 * 1024 * 1024 } });
+        const mem2 = await cri.ExecSync({ container_id: app, cmd: ['sh', '-c', memFile], timeout: 60 });
+        expect(mem2.stdout.toString().trim()).toBe(String(128 * 1024 * 1024));
+
+        const stats = (await cri.ContainerStats({ container_id: app })).stats;
+        expect(stats.attributes.id).toBe(app);
+        expect(stats.memory.working_set_bytes.value).toBeGreaterThan(0);
+        expect(stats.cpu.usage_core_nano_seconds.value).toBeGreaterThan(0);
+
+        await cri.StopContainer({ container_id: app, timeout: 30 });
+        const stopped = (await cri.ContainerStatus({ container_id: app })).status;
+        expect([stopped.state, stopped.exit_code]).toEqual(['CONTAINER_EXITED', 0]);
+        for (const id of [done, app]) await cri.RemoveContainer({ container_id: id });
+        await cri.StopPodSandbox({ pod_sandbox_id: pod });
+        await cri.RemovePodSandbox({ pod_sandbox_id: pod });
+      } finally {
+        await cri.StopPodSandbox({ pod_sandbox_id: pod }).catch(() => undefined);
+        await cri.RemovePodSandbox({ pod_sandbox_id: pod }).catch(() => undefined);
+      }
+      for (const id of ids) {
+        let left: string[] = [];
+        try {
+          await until('the pod to be gone', () => (left = [
+            ...(fs.existsSync(path.join(runtimeRoot, 'k8s.io', id)) ? [`state ${id}`] : []),
+            ...mountsNaming(id), ...cgroupsNaming(id), ...processesNaming(id),
+          ]).length === 0, 20000);
+        } catch { /* reported below */ }
+        expect(left).toEqual([]);
+      }
+    });
   });
 
   test('every runtime command and flag containerd sent is one oci-ts implements', () => {

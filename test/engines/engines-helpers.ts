@@ -84,10 +84,10 @@ export const SERVICE_ENV: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/loca
 export const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** Poll `f` until it returns a truthy value (engines are asynchronous by design), or throw. */
-export async function until<T>(what: string, f: () => T | undefined | false, ms = 30000): Promise<T> {
+export async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 30000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(200);
@@ -107,11 +107,12 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
  * An OCI image layout tarball of `rootfs` (one uncompressed layer), named `ref` through the
  * io.containerd.image.name annotation, for `ctr images import`.
  */
-export function makeImageTar(rootfs: string, dir: string, ref: string): string {
-  const layout = path.join(dir, 'image');
+export function makeImageTar(rootfs: string, dir: string, ref: string, cmd: string[] = ['sh']): string {
+  const tag = sha256(ref).slice(0, 12);
+  const layout = path.join(dir, `image-${tag}`);
   const blobs = path.join(layout, 'blobs', 'sha256');
   fs.mkdirSync(blobs, { recursive: true });
-  const layerTar = path.join(dir, 'layer.tar');
+  const layerTar = path.join(dir, `layer-${tag}.tar`);
   const t = sh(['tar', '--numeric-owner', '-C', rootfs, '-cf', layerTar, '.']);
   if (t.status !== 0) throw new Error(`tar: ${t.all}`);
   const layer = fs.readFileSync(layerTar);
@@ -125,7 +126,7 @@ export function makeImageTar(rootfs: string, dir: string, ref: string): string {
   const config = blob(JSON.stringify({
     architecture: 'amd64',
     os: 'linux',
-    config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/' },
+    config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd, WorkingDir: '/' },
     rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
   }));
   const manifest = blob(JSON.stringify({
@@ -144,7 +145,7 @@ export function makeImageTar(rootfs: string, dir: string, ref: string): string {
       annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': ref.split(':').pop() },
     }],
   }));
-  const out = path.join(dir, 'image.tar');
+  const out = path.join(dir, `image-${tag}.tar`);
   const r = sh(['tar', '-C', layout, '-cf', out, '.']);
   if (r.status !== 0) throw new Error(`tar: ${r.all}`);
   fs.rmSync(layout, { recursive: true, force: true });
