@@ -135,7 +135,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     }
     // the shims put their sockets under /run/containerd whatever the daemon's config says
     if (!hadRunContainerd) {
-      for (const d of ['/run/containerd/s', `/run/containerd/runc/${ns}`, '/run/containerd/runc', '/run/containerd']) {
+      for (const d of ['/run/containerd/s', '/run/containerd/fifo', `/run/containerd/runc/${ns}`, '/run/containerd/runc', '/run/containerd']) {
         try { fs.rmdirSync(d); } catch { /* not empty: someone else's */ }
       }
     }

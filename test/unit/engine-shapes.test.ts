@@ -11,3 +11,11 @@ test('an unknown flag and a missing command are problems', () => {
   expect(shapeOf(['--root', '/r']).problem).toBe('no command');
   expect(shapeOf(['checkpoint', 'ID']).problem).toBeDefined();
 });
+
+test('a missing engine binary is named in the one skip line', () => {
+  const { missing } = require('../engines/engines-helpers');
+  const why: string = missing(['sh', 'oci-ts-no-such-engine']);
+  expect(why.split('\n')).toHaveLength(1);
+  if (process.getuid?.() === 0) expect(why).toMatch(/oci-ts-no-such-engine not installed|not built/);
+  expect(missing(['sh'])).toBe(process.getuid?.() === 0 ? undefined : 'not root');
+});
