@@ -606,6 +606,7 @@ function unsafeToRun(config, cands) {
   } catch {
     return '';
   }
+  if (doc === null || typeof doc !== 'object') return '';
   const l = (doc && doc.linux) || {};
   if (Array.isArray(l.namespaces) && l.namespaces.some((n) => n && n.path !== undefined)) return 'joins a namespace by path';
   if (l.netDevices && Object.keys(l.netDevices).length) return 'moves network devices';
