@@ -56,6 +56,7 @@ void op_bind_dev(const Step &s);
 void op_symlink(const Step &s);
 void op_pivot_root(const Step &s);
 void op_move_root(const Step &s);
+void op_hide_host_mount(const Step &s);
 void op_chroot(const Step &s);
 void op_mount_propagation(const Step &s);
 void op_mask_path(const Step &s);

@@ -317,6 +317,7 @@ static void run(Step *steps, uint32_t n) {
       case OP_SYMLINK: op_symlink(s); break;
       case OP_PIVOT_ROOT: op_pivot_root(s); break;
       case OP_MOVE_ROOT: op_move_root(s); break;
+      case OP_HIDE_HOST_MOUNT: op_hide_host_mount(s); break;
       case OP_CHROOT: op_chroot(s); break;
       case OP_MOUNT_PROPAGATION: op_mount_propagation(s); break;
       case OP_MASK_PATH: op_mask_path(s); break;

@@ -170,13 +170,20 @@ void op_mount(const Step &s) {
     if (plain < 0 || fstat((int)plain, &st) < 0 || !S_ISDIR(st.st_mode)) {
       int e = plain < 0 ? errno : ENOTDIR;
       close(fd);
-      fail("mount", "destination must be a directory, not a symbolic link", e);
+      fail("mount", "must be mounted on ordinary directory (the destination must be a directory, not a symbolic link)", e);
     }
     close((int)plain);
   }
   char target[64];
   procfd(target, sizeof target, fd);
-  if (mount(*src ? src : nullptr, target, *type ? type : nullptr, flags, *data ? data : nullptr) < 0) {
+  if (arg(s, 11).i) {
+    /* a bind source the runtime opened on the host side (open_tree): attached, not looked up here */
+    if (syscall(SYS_move_mount, fd_at(arg(s, 12).i), "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+      int e = errno;
+      close(fd);
+      fail("move_mount", dest, e);
+    }
+  } else if (mount(*src ? src : nullptr, target, *type ? type : nullptr, flags, *data ? data : nullptr) < 0) {
     int e = errno;
     close(fd);
     fail("mount", dest, e);
@@ -303,6 +310,23 @@ void op_move_root(const Step &) {
   if (chdir("/") < 0) fail("chdir");
   close(g_rootfd);
   g_rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * --no-pivot: a full proc or sysfs mount of the host left in the container's mount namespace would
+ * let a process inside mount a fresh proc from a new user namespace (the kernel allows that while a
+ * fully visible one exists). Detached here, before the move; covered when it cannot be (runc).
+ */
+void op_hide_host_mount(const Step &s) {
+  const char *path = arg(s, 0).s;
+  if (mount("", path, nullptr, MS_SLAVE | MS_REC, nullptr) < 0) {
+    if (errno == ENOENT) return; /* gone with a parent detached before */
+    fail("mount(MS_SLAVE)", path);
+  }
+  if (umount2(path, MNT_DETACH) < 0) {
+    if (errno != EINVAL && errno != EPERM) fail("umount2", path);
+    if (mount("tmpfs", path, "tmpfs", 0, nullptr) < 0) fail("mount(tmpfs)", path);
+  }
 }
 
 /* After pivot_root: the root is the container's, paths are plain. A missing path is not an error. */

@@ -21,6 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/openat2.h>
+#include <linux/mount.h>
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
 
 #include <vector>
 
@@ -323,6 +327,22 @@ static Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
 }
 
 /*
+ * openTree(path, recursive) -> fd: a detached copy of the mount tree at `path` (open_tree with
+ * OPEN_TREE_CLONE), opened here with the runtime's credentials. A bind mount into a container with a
+ * user namespace is attached from it (move_mount), so a source the container's root cannot reach
+ * (a 0700 directory of host root) can still be mounted, as runc does.
+ */
+static Napi::Value OpenTree(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  CHECK_ARGS(2);
+  std::string path = info[0].As<Napi::String>();
+  bool recursive = info[1].As<Napi::Boolean>().Value();
+  long fd = syscall(SYS_open_tree, AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+  if (fd < 0) return throw_errno(env, "open_tree", errno);
+  return Napi::Number::New(env, (double)fd);
+}
+
+/*
  * readFileInRoot(root, path, maxBytes) -> Buffer | null (no such file): a regular file of a
  * container read from the host, `path` resolved with RESOLVE_IN_ROOT under the directory `root`
  * (e.g. /proc/PID/root), so a symlink in the image cannot point the read at a host file.
@@ -395,6 +415,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
   exports.Set("setAffinity", Napi::Function::New(env, SetAffinity));
+  exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("deviceFilterIds", Napi::Function::New(env, DeviceFilterIds));
   return exports;

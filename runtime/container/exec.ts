@@ -205,7 +205,8 @@ export function execCgroupDirs(containerDirs: string[], args: string[], mountinf
     const controllers = colon >= 0 ? a.slice(0, colon).split(',').filter(Boolean) : [];
     const sub = colon >= 0 ? a.slice(colon + 1) : a;
     if (!sub || sub.startsWith('/') || sub.split('/').some((c) => c === '..' || c === '.')) {
-      throw new UsageError(`--cgroup ${a}: must be a path inside the container's cgroup (relative, without . or ..)`);
+      // runc's words (" .. is not a sub cgroup path") kept for scripts that match them
+      throw new UsageError(`--cgroup ${a}: ${sub} is not a sub cgroup path: must be a path inside the container's cgroup (relative, without . or ..)`);
     }
     let matched = false;
     containerDirs.forEach((d, i) => {
@@ -223,7 +224,7 @@ export function execCgroupDirs(containerDirs: string[], args: string[], mountinf
       if (!ok) throw new UsageError(`--cgroup ${a}: ${target} does not exist`);
       dirs[i] = target;
     });
-    if (!matched) throw new UsageError(`--cgroup ${a}: the container has no cgroup with controller ${controllers.join(',')}`);
+    if (!matched) throw new UsageError(`--cgroup ${a}: unknown controller ${controllers.join(',')}: the container has no cgroup with it`);
   }
   return dirs;
 }

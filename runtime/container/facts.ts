@@ -18,6 +18,25 @@ export function mountPointOf(mountinfo: string, p: string): string {
   return best;
 }
 
+/**
+ * Full (root "/") proc and sysfs mounts outside the rootfs, in mountinfo order: --no-pivot detaches
+ * them from the container's mount namespace (runc does the same).
+ */
+export function hostProcSysMounts(mountinfo: string, rootfs: string): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!post) continue;
+    const f = pre.split(' ');
+    const fstype = post.split(' ')[0];
+    if (f[3] !== '/' || (fstype !== 'proc' && fstype !== 'sysfs')) continue;
+    const mp = f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    if (mp === rootfs || mp.startsWith(rootfs + '/')) continue;
+    out.push(mp);
+  }
+  return out;
+}
+
 /** CapBnd of this process: what the init (its child) can still grant. */
 function ownBounding(): bigint {
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
@@ -77,6 +96,7 @@ export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: stri
       }
     },
     rootfsParentMount: mountPointOf(mountinfo, fs.realpathSync.native(rootfs)),
+    hostProcSysMounts: hostProcSysMounts(mountinfo, fs.realpathSync.native(rootfs)),
     // A pure v2 host: the container's /sys/fs/cgroup is its own cgroup2 directory (runc mountCgroupV2).
     cgroup2Dir: layout.mode === 'v2' ? cgroupDirs[0] : undefined,
     cgroupBinds: cgroupDirs.map((d) => {

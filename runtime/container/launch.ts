@@ -102,6 +102,7 @@ function openFile(f: FileRef): number {
     if (f.kind === 'ns') return fs.openSync(f.path, fs.constants.O_RDONLY);
     if (f.kind === 'dir') return fs.openSync(f.path, O_PATH | fs.constants.O_DIRECTORY);
     if (f.kind === 'pidfd') return openPidfd(f);
+    if (f.kind === 'tree') return native().openTree(f.path, f.recursive === true);
     return native().connectUnix(f.path);
   } catch (e) {
     if (e instanceof OciError) throw e;

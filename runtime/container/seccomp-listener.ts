@@ -13,7 +13,7 @@ export function sendSeccompListener(spec: Spec, state: State, fd: number): void 
   try {
     sock = native().connectUnix(sc.listenerPath!);
   } catch (e) {
-    throw new ConfigError('/linux/seccomp/listenerPath', `${sc.listenerPath}: ${(e as Error).message}`);
+    throw new ConfigError('/linux/seccomp/listenerPath', `failed to connect with seccomp agent: ${sc.listenerPath}: ${(e as Error).message}`);
   }
   try {
     const msg = { ociVersion: spec.ociVersion, fds: ['seccompFd'], pid: state.pid, metadata: sc.listenerMetadata ?? '', state };

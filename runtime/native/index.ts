@@ -35,6 +35,8 @@ export interface Native {
   readFileInRoot(root: string, path: string, maxBytes: number): Buffer | null;
   /** sched_setaffinity(pid) with a CPU mask (listToMask) */
   setAffinity(pid: number, mask: Buffer): void;
+  /** open_tree(OPEN_TREE_CLONE [| AT_RECURSIVE]): a detached copy of the mount tree at `path` */
+  openTree(path: string, recursive: boolean): number;
   /**
    * Build a cgroup v2 device program (default action, and the exceptions that get the opposite one)
    * and attach it to the cgroup directory, replacing the program attached there before.

@@ -70,7 +70,10 @@ export function buildPlan(spec: Spec, opts: PlanOptions, facts: HostFacts): Laun
   if (hasNewNamespace(spec, 'cgroup')) s.push(step(Op.UNSHARE, [CLONE_NEWCGROUP], '/linux/namespaces', 'unshare cgroup'));
   s.push(...hookSteps(spec.hooks?.createContainer, 'createContainer', STATE_CREATING));
   if (!mountNs) s.push(...noMountNamespaceSteps(spec, opts.rootfs, plan.warnings));
-  else if (opts.noPivot) s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));
+  else if (opts.noPivot) {
+    for (const p of facts.hostProcSysMounts ?? []) s.push(step(Op.HIDE_HOST_MOUNT, [p], '', `detach the host's ${p} (--no-pivot)`));
+    s.push(step(Op.MOVE_ROOT, [], '/root/path', 'move the rootfs to / (--no-pivot)'));
+  }
   else s.push(step(Op.PIVOT_ROOT, [], '/root/path', 'pivot_root'));
   if (mountNs) s.push(...afterPivotSteps(spec));
   s.push(...mkdirCwdSteps(proc));
@@ -174,7 +177,9 @@ export function processSteps(proc: Process, linux: Linux | undefined, facts: Pro
       throw new ConfigError('/linux/seccomp', `libseccomp cannot compile the profile: ${(e as Error).message}`);
     }
     const { bpf, unknown } = compiled;
-    if (unknown.length) warnings.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
+    // Engines' default profiles name system calls newer than this libseccomp on every container:
+    // runc skips them silently, so this is a debug fact, not a warning on every run.
+    if (unknown.length) notes.push(`/linux/seccomp/syscalls: unknown to libseccomp, skipped: ${[...new Set(unknown)].join(', ')}`);
     seccomp = step(Op.SECCOMP, [bpf, flags], '/linux/seccomp', 'load the seccomp filter');
   }
   s.push(...cwdSteps(proc, kept));

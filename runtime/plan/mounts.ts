@@ -182,7 +182,12 @@ export function mappingText(m: { containerID: number; hostID: number; size: numb
   return m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
 }
 
-export function mountStep(m: Mount, index: number, bundle: string, facts: MountFacts, idmapFile?: (req: IdmapRequest) => number, containerMaps?: IdmapRequest): Step {
+/**
+ * `treeFile`: given with a new user namespace. A bind source is then opened by the runtime on the
+ * host side (a detached tree, open_tree) and attached by the init from that descriptor, as runc
+ * does: the container's root may not be able to reach the source (a 0700 directory of host root).
+ */
+export function mountStep(m: Mount, index: number, bundle: string, facts: MountFacts, idmapFile?: (req: IdmapRequest) => number, containerMaps?: IdmapRequest, treeFile?: (path: string, recursive: boolean, pointer: string) => number): Step {
   const pointer = `/mounts/${index}`;
   const opts = parseMountOptions(m.options, pointer);
   if (opts.idmap || m.uidMappings || m.gidMappings) {
@@ -208,6 +213,10 @@ export function mountStep(m: Mount, index: number, bundle: string, facts: MountF
     if (isDir === undefined) throw new ConfigError(`${pointer}/source`, `bind source "${source}" does not exist`);
     const flags = opts.flags & (MS_BIND | MS_REC);
     const remount = opts.flags & BIND_REMOUNT_MASK;
+    if (treeFile) {
+      const tree = treeFile(source, (flags & MS_REC) !== 0, `${pointer}/source`);
+      return step(Op.MOUNT, [source, dest, '', flags, '', propagation, isDir ? 1 : 2, remount, opts.recSet, opts.recClr, 0, 1, { file: tree }], pointer, `mount ${dest} (from the runtime's open_tree of ${source})`);
+    }
     return step(Op.MOUNT, [source, dest, '', flags, '', propagation, isDir ? 1 : 2, remount, opts.recSet, opts.recClr], pointer, `mount ${dest}`);
   }
   const type = m.type ?? '';

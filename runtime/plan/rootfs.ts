@@ -12,6 +12,8 @@ import { hasNewNamespace } from './namespaces';
 export interface RootfsFacts extends MountFacts {
   /** the host mount point that contains the rootfs (made private so pivot_root works) */
   rootfsParentMount: string;
+  /** --no-pivot: the host's full proc and sysfs mounts outside the rootfs, detached before the move */
+  hostProcSysMounts?: string[];
   /** cgroup hierarchies to expose for a mount of type cgroup: name under the mount → host dir */
   cgroupBinds: { name: string; hostPath: string }[];
   /** on a pure cgroup v2 host: the container's cgroup2 directory, which becomes its /sys/fs/cgroup */
@@ -77,6 +79,11 @@ export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: R
     files.push({ path: '', kind: 'userns', maps, pointer: '/mounts' });
     return files.length - 1;
   };
+  const userns = hasNewNamespace(spec, 'user');
+  const treeFile = (p: string, recursive: boolean, pointer: string): number => {
+    files.push({ path: p, kind: 'tree', recursive, pointer });
+    return files.length - 1;
+  };
   const prop = rootPropagation(spec);
   const steps: Step[] = [
     step(Op.MOUNT_PROPAGATION, ['/', (prop ?? MS_SLAVE) | MS_REC], '/linux/rootfsPropagation', 'set propagation of /'),
@@ -85,7 +92,7 @@ export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: R
   ];
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'cgroup' || m.type === 'cgroup2') steps.push(...cgroupMountSteps(m, i, facts));
-    else steps.push(mountStep(m, i, bundle, facts, idmapFile, containerMaps));
+    else steps.push(mountStep(m, i, bundle, facts, idmapFile, containerMaps, userns ? treeFile : undefined));
   });
   if (!mountsBindDev(spec)) {
     steps.push(...deviceSteps(spec.linux?.devices, hasNewNamespace(spec, 'user')));

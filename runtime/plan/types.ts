@@ -53,6 +53,7 @@ export enum Op {
   CLOSE_FDS = 49,
   MKDIR = 50,
   LOOPBACK_UP = 51,
+  HIDE_HOST_MOUNT = 52,
 }
 
 export enum SyncTag {
@@ -66,9 +67,11 @@ export interface FileRef {
   /**
    * 'ns': a namespace file (checked against nstype); 'dir': an O_PATH directory; 'socket': a unix
    * socket to connect; 'userns': a new user namespace with `maps`, made by the launcher (idmapped mounts);
-   * 'pidfd': a pidfd of the process /proc/PID names, checked to have `startTime` once opened (exec)
+   * 'pidfd': a pidfd of the process /proc/PID names, checked to have `startTime` once opened (exec);
+   * 'tree': a detached copy of the mount tree at path (open_tree), `recursive` with its submounts
    */
-  kind: 'ns' | 'dir' | 'socket' | 'userns' | 'pidfd';
+  kind: 'ns' | 'dir' | 'socket' | 'userns' | 'pidfd' | 'tree';
+  recursive?: boolean;
   startTime?: string;
   nstype?: number;
   maps?: { uid: string; gid: string };

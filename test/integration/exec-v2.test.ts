@@ -44,7 +44,7 @@ describeV2('exec on a pure v2 host', () => {
     try {
       const r = oci(b, ['exec', '--cgroup', 'sub', id, 'cat', '/proc/self/cgroup']);
       expect([r.status, r.stdout]).toEqual([0, `0::/oci-ts/${id}/sub\n`]);
-      expect(oci(b, ['exec', '--cgroup', '../x', id, 'true']).stderr).toMatch(/--cgroup \.\.\/x: must be a path inside the container's cgroup/);
+      expect(oci(b, ['exec', '--cgroup', '../x', id, 'true']).stderr).toMatch(/--cgroup \.\.\/x: \.\.\/x is not a sub cgroup path: must be a path inside the container.s cgroup/);
     } finally {
       waitFor(() => fs.readFileSync(path.join(sub, 'cgroup.procs'), 'utf8').trim() === '');
       fs.rmdirSync(sub);

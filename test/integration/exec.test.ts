@@ -229,6 +229,8 @@ describeRoot('exec', () => {
         const e = exec(c.b, ['--cgroup', bad, c.id, 'true']);
         expect([e.status, e.stderr]).toEqual([255, expect.stringMatching(/--cgroup .*: must be a path inside the container's cgroup/)]);
       }
+      // runc's words, which its own tests and scripts match
+      expect(exec(c.b, ['--cgroup', '..', c.id, 'true']).stderr).toMatch(/ \.\. is not a sub cgroup path/);
       expect(exec(c.b, ['--cgroup', 'missing', c.id, 'true']).stderr).toMatch(/--cgroup missing: .* does not exist/);
     } finally {
       for (const d of [...dirs, ...v2]) fs.rmdirSync(path.join(d, 'sub'));

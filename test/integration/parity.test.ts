@@ -140,4 +140,62 @@ describeRoot('runc parity', () => {
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'USR1-refused\nUSR2-refused\nTERM-sent\n', '']);
     expect(ownLeftovers(b, r.id)).toEqual([]);
   });
+
+  test('--no-pivot: the host\'s proc and sysfs are detached, so a new user namespace cannot mount a fresh proc (runc)', () => {
+    b = makeBundle(sh('unshare -mrpf true && echo unshare-ok; unshare -mrpf sh -c "mount -t proc none /proc && echo mounted" 2>/dev/null || echo refused; awk \'$4 == "/" && / - (proc|sysfs) /\' /proc/self/mountinfo | wc -l'), (c) => {
+      // mapping uid 0 into a new user namespace needs CAP_SETFCAP (runc's own test adds it too)
+      for (const set of ['bounding', 'permitted', 'effective']) c.process.capabilities[set].push('CAP_SETFCAP');
+    });
+    const r = runIn(b, ['--no-pivot']);
+    // left: the container's own /proc and /sys (the host's were detached before the move)
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'unshare-ok\nrefused\n2\n', '']);
+    // with pivot_root, the same (the control: unshare and the mount are allowed, only a fresh proc is not)
+    const p = runIn(b);
+    expect([p.status, p.stdout]).toEqual([0, 'unshare-ok\nrefused\n2\n']);
+    expect(ownLeftovers(b, r.id)).toEqual([]);
+  });
+
+  test('a bind source inside a directory only host root can enter (0700) is mounted into a container with a user namespace', () => {
+    const priv = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-private-')); // 0700, host root's
+    try {
+      fs.mkdirSync(path.join(priv, 'dir'), { mode: 0o755 });
+      fs.writeFileSync(path.join(priv, 'dir', 'file'), 'reached\n', { mode: 0o644 });
+      expect(fs.statSync(priv).mode & 0o777).toBe(0o700);
+      b = makeBundle(sh('cat /private/file; grep -c " /private " /proc/self/mountinfo; touch /private/x 2>/dev/null || echo read-only'), (c) => {
+        c.linux.namespaces.push({ type: 'user' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        c.mounts.push({ destination: '/private', type: 'bind', source: path.join(priv, 'dir'), options: ['rbind', 'ro'] });
+      });
+      fs.chmodSync(b.dir, 0o755);
+      fs.mkdirSync(path.join(b.rootfs, 'private'));
+      // the container's root (host uid 100000) cannot enter `priv`: the runtime opened the source
+      const r = runIn(b);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, 'reached\n1\nread-only\n', '']);
+      expect(fs.readdirSync(path.join(priv, 'dir'))).toEqual(['file']);
+    } finally {
+      fs.rmSync(priv, { recursive: true, force: true });
+    }
+  });
+
+  test('refusals keep runc\'s words next to the pointer (a seccomp agent that cannot be reached; proc on a symlink)', () => {
+    b = makeBundle(['true'], (c) => {
+      c.linux.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: path.join(os.tmpdir(), `oci-ts-no-agent-${process.pid}.sock`),
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+      };
+    });
+    const id = uniqueId('agent');
+    const r = oci(b, ['create', id]);
+    expect([r.status, r.stderr]).toEqual([1, expect.stringMatching(/^config\.json \/linux\/seccomp\/listenerPath: failed to connect with seccomp agent: /)]);
+    expect(ownLeftovers(b, id)).toEqual([]);
+    delete b.config.linux.seccomp;
+    b.write();
+    fs.rmSync(path.join(b.rootfs, 'proc'), { recursive: true });
+    fs.symlinkSync('/symlink', path.join(b.rootfs, 'proc'));
+    const p = oci(b, ['create', `${id}-proc`]);
+    expect([p.status, p.stderr]).toEqual([1, expect.stringMatching(/\/mounts\/\d+.*must be mounted on ordinary directory/)]);
+    expect(ownLeftovers(b, `${id}-proc`)).toEqual([]);
+  });
 });

@@ -63,7 +63,8 @@ enum oci_op {
   OP_ROOTFS_BIND = 10,   /* rootfs:str parent_propagation:int — make / private/slave, bind rootfs on itself, open it */
   OP_MOUNT = 11,         /* source:str dest:str(in-root) fstype:str flags:int data:str propagation:int mkkind:int(0 none,1 dir,2 file)
                             remount_flags:int [rec_set:int rec_clr:int] — recursive MOUNT_ATTR_* via mount_setattr
-                            [mode_of_mount_point:int] — 1: add mode= with the existing mount point's mode (tmpfs) */
+                            [mode_of_mount_point:int] — 1: add mode= with the existing mount point's mode (tmpfs)
+                            [from_tree:int tree:fd] — 1: attach the detached tree `tree` (move_mount) instead of mount(2) */
   OP_MKNOD = 12,         /* dest:str(in-root) mode:int dev_major:int dev_minor:int uid:int gid:int */
   OP_BIND_DEV = 13,      /* host:str dest:str(in-root) — bind a host device node (no mknod in a userns) */
   OP_SYMLINK = 14,       /* target:str dest:str(in-root) */
@@ -107,6 +108,8 @@ enum oci_op {
                             the sync socket, the root and the listed received fds (before CHDIR) */
   OP_MKDIR = 50,         /* path:str(in-root) — make the missing directories of path (process.cwd) */
   OP_LOOPBACK_UP = 51,   /* (none) — set IFF_UP on "lo" of the current network namespace */
+  OP_HIDE_HOST_MOUNT = 52, /* path:str(host) — --no-pivot: make it a slave and detach it (tmpfs over it
+                            when it cannot be); a path already gone with its parent is no error */
 };
 
 enum oci_sync_tag {
