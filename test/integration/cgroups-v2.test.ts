@@ -180,6 +180,32 @@ describeRoot('cgroupsPath that exists already (any cgroup2 directory)', () => {
     }
   });
 
+  (unified ? test : test.skip)('a cgroupsPath that delegates controllers cannot take the init: the error names the directory and /linux/cgroupsPath; nothing of ours left', () => {
+    const name = uniqueId('inner');
+    const parent = path.join(unified!, 'oci-ts');
+    const dir = path.join(parent, name);
+    const ctrl = fs.readFileSync(path.join(unified!, 'cgroup.controllers'), 'utf8').trim().split(/\s+/)[0];
+    fs.mkdirSync(dir, { recursive: true });
+    try {
+      fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), `+${ctrl}`);
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `+${ctrl}`); // no process may join it now
+      b = makeBundle(['true'], (c) => {
+        c.linux.cgroupsPath = `/oci-ts/${name}`;
+      });
+      const r = oci(b, ['create', name]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`/linux/cgroupsPath: `);
+      expect(r.stderr).toContain(dir);
+      expect(r.stderr).toMatch(/device or resource busy/);
+      expect(r.stderr).not.toMatch(/\bat \S+ \(|Error:/); // no stack, no raw Node error
+      expect(fs.existsSync(path.join(b.root, name))).toBe(false);
+      if (!pureV2) for (const h of ['memory', 'pids', 'cpu']) expect(fs.existsSync(path.join(CG, h, 'oci-ts', name))).toBe(false);
+    } finally {
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `-${ctrl}`);
+      fs.rmdirSync(dir);
+    }
+  });
+
   test('a cgroupsPath that already holds processes gets runc warning', () => {
     const id = uniqueId('busy');
     b = makeBundle(['sleep', '30'], (c) => {

@@ -115,6 +115,36 @@ describeHost('cgroups (v1 controllers)', () => {
     expect(r.stderr).toContain('/linux/resources/unified/memory.high');
   });
 
+  test('a pre-made parent with empty cpuset.cpus/mems is filled from its own parent: create works (no raw ENOSPC)', () => {
+    const parent = `oci-ts-premade-${process.pid}`;
+    const pdir = path.join(CG, 'cpuset', parent);
+    fs.mkdirSync(pdir);
+    try {
+      expect(fs.readFileSync(path.join(pdir, 'cpuset.cpus'), 'utf8').trim()).toBe(''); // as somebody made it
+      const id = uniqueId('cg');
+      b = makeBundle(['true'], (c) => {
+        c.linux.cgroupsPath = `/${parent}/${id}`;
+      });
+      const r = oci(b, ['create', id]);
+      expect(r.stderr).not.toMatch(/ENOSPC|no space left/);
+      expect(r.status).toBe(0);
+      const root = fs.readFileSync(path.join(CG, 'cpuset', 'cpuset.cpus'), 'utf8').trim();
+      expect(fs.readFileSync(path.join(pdir, 'cpuset.cpus'), 'utf8').trim()).toBe(root);
+      expect(fs.readFileSync(path.join(pdir, id, 'cpuset.cpus'), 'utf8').trim()).toBe(root);
+      ociOk(b, ['delete', '--force', id]);
+      expect(fs.existsSync(path.join(pdir, id))).toBe(false);
+      expect(fs.existsSync(pdir)).toBe(true); // not ours to remove
+    } finally {
+      for (const h of fs.readdirSync(CG)) {
+        try {
+          fs.rmdirSync(path.join(CG, h, parent));
+        } catch {
+          /* not made in this hierarchy */
+        }
+      }
+    }
+  });
+
   const hugeRoot = !v1('hugetlb') ? unifiedHas('hugetlb') : undefined;
   (hugeRoot && fs.existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB') ? test : test.skip)('hugetlb goes to the v2 hierarchy on this hybrid host', () => {
     b = makeBundle(['true'], (c) => {
@@ -123,6 +153,8 @@ describeHost('cgroups (v1 controllers)', () => {
     const id = uniqueId('cg');
     ociOk(b, ['create', id]);
     expect(fs.readFileSync(path.join(hugeRoot!, 'oci-ts', id, 'hugetlb.2MB.max'), 'utf8').trim()).toBe('2147483648');
+    const rsvd = path.join(hugeRoot!, 'oci-ts', id, 'hugetlb.2MB.rsvd.max'); // reservations (Linux 5.7+)
+    if (fs.existsSync(rsvd)) expect(fs.readFileSync(rsvd, 'utf8').trim()).toBe('2147483648');
     b.config.linux.resources = { hugepageLimits: [{ pageSize: '3MB', limit: 1 }] };
     b.write();
     const r = oci(b, ['create', uniqueId('cg')]);
