@@ -184,7 +184,9 @@ describeRoot('cgroupsPath that exists already (any cgroup2 directory)', () => {
     const name = uniqueId('inner');
     const parent = path.join(unified!, 'oci-ts');
     const dir = path.join(parent, name);
-    const ctrl = fs.readFileSync(path.join(unified!, 'cgroup.controllers'), 'utf8').trim().split(/\s+/)[0];
+    // a domain controller: with only threaded ones (cpuset, cpu, pids) the cgroup may still hold processes
+    const have = fs.readFileSync(path.join(unified!, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    const ctrl = ['memory', 'io', 'hugetlb'].find((c) => have.includes(c))!;
     fs.mkdirSync(dir, { recursive: true });
     try {
       fs.writeFileSync(path.join(parent, 'cgroup.subtree_control'), `+${ctrl}`);
@@ -201,6 +203,7 @@ describeRoot('cgroupsPath that exists already (any cgroup2 directory)', () => {
       expect(fs.existsSync(path.join(b.root, name))).toBe(false);
       if (!pureV2) for (const h of ['memory', 'pids', 'cpu']) expect(fs.existsSync(path.join(CG, h, 'oci-ts', name))).toBe(false);
     } finally {
+      oci(b, ['delete', '--force', name]);
       fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `-${ctrl}`);
       fs.rmdirSync(dir);
     }
