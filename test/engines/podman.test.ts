@@ -28,6 +28,9 @@ describeEngine('podman', ['podman', 'conmon', 'script'])('podman with conmon', (
   const pmLine = (args: string) => `podman ${base.join(' ')} ${args}`;
   const run = (args: string[]) => ['run', '--network', 'none', ...args];
   const fullId = (name: string) => pm(['inspect', '--format', '{{.Id}}', name]).stdout.trim();
+  /** `--cidfile` for a `run --rm` container, and the full id podman wrote there */
+  const cidfile = (name: string) => path.join(tmp, `${name}.cid`);
+  const cid = (name: string) => fs.readFileSync(cidfile(name), 'utf8').trim();
   const status = (name: string) => pm(['inspect', '--format', '{{.State.Status}}', name]).stdout.trim();
 
   const leftovers = (name: string, id: string): string[] => [
@@ -82,10 +85,11 @@ runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "oci-ts"]
 
   test('run --rm: output and exit code', async () => {
     const name = newName();
-    const r = pm(run(['--rm', '--name', name, '--rootfs', rootfs, 'sh', '-c', 'echo out-$((6*7)); exit 3']));
+    const r = pm(run(['--rm', '--name', name, '--cidfile', cidfile(name), '--rootfs', rootfs, 'sh', '-c', 'echo out-$((6*7)); exit 3']));
     expect(r.stdout).toBe('out-42\n');
     expect(r.status).toBe(3);
-    await expectNothingLeft(name, '');
+    expect(cid(name)).toMatch(/^[0-9a-f]{64}$/);
+    await expectNothingLeft(name, cid(name));
     expect(pm(['ps', '-a', '-q']).stdout.trim()).toBe('');
   });
 
@@ -119,15 +123,15 @@ runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "oci-ts"]
 
   test('run -t: the process has a terminal', async () => {
     const name = newName();
-    const t = onTty(`${pmLine(`run --network none --rm -t --name ${name} --rootfs ${rootfs} sh -c 'test -t 0 && test -t 1 && echo is-a-tty; exit 4'`)}; echo rc=$?`, env);
+    const t = onTty(`${pmLine(`run --network none --rm -t --name ${name} --cidfile ${cidfile(name)} --rootfs ${rootfs} sh -c 'test -t 0 && test -t 1 && echo is-a-tty; exit 4'`)}; echo rc=$?`, env);
     expect(t.all).toMatch(/^is-a-tty$/m);
     expect(t.all).toMatch(/^rc=4$/m);
-    await expectNothingLeft(name, '');
+    await expectNothingLeft(name, cid(name));
   });
 
   test('--memory, --pids-limit, --read-only, --cap-drop ALL, --user are visible inside', async () => {
     const name = newName();
-    const r = pm(run(['--rm', '--name', name, '--memory', '64m', '--pids-limit', '50', '--read-only', '--cap-drop', 'ALL',
+    const r = pm(run(['--rm', '--name', name, '--cidfile', cidfile(name), '--memory', '64m', '--pids-limit', '50', '--read-only', '--cap-drop', 'ALL',
       '--rootfs', rootfs, 'sh', '-c',
       'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; ' +
       'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max; ' +
@@ -136,9 +140,10 @@ runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "oci-ts"]
     expect(r.stdout.split('\n')).toEqual([String(64 * 1024 * 1024), '50', 'CapEff:\t0000000000000000', 'read-only', '']);
     expect(fs.existsSync(path.join(rootfs, 'ro-probe'))).toBe(false);
 
-    const u = pm(run(['--rm', '--name', `${name}-u`, '--user', '1000:1000', '--rootfs', rootfs, 'sh', '-c', 'echo $(id -u):$(id -g)']));
+    const u = pm(run(['--rm', '--name', `${name}-u`, '--cidfile', cidfile(`${name}-u`), '--user', '1000:1000', '--rootfs', rootfs, 'sh', '-c', 'echo $(id -u):$(id -g)']));
     expect([u.status, u.stdout]).toEqual([0, '1000:1000\n']);
-    await expectNothingLeft(name, '');
+    await expectNothingLeft(name, cid(name));
+    await expectNothingLeft(`${name}-u`, cid(`${name}-u`));
   });
 
   test('pause/unpause freeze the container; update changes its memory limit; top lists its processes', async () => {
