@@ -37,6 +37,12 @@ export function hostProcSysMounts(mountinfo: string, rootfs: string): string[] {
   return out;
 }
 
+/** CAP_SYS_ADMIN in this process's effective set (open_tree of a bind source needs it; rootless has not). */
+function hasSysAdmin(): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
+  return m ? (BigInt('0x' + m[1]) & (1n << 21n)) !== 0n : false;
+}
+
 /** CapBnd of this process: what the init (its child) can still grant. */
 function ownBounding(): bigint {
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
@@ -97,6 +103,7 @@ export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: stri
     },
     rootfsParentMount: mountPointOf(mountinfo, fs.realpathSync.native(rootfs)),
     hostProcSysMounts: hostProcSysMounts(mountinfo, fs.realpathSync.native(rootfs)),
+    openTreeBinds: hasSysAdmin(),
     // A pure v2 host: the container's /sys/fs/cgroup is its own cgroup2 directory (runc mountCgroupV2).
     cgroup2Dir: layout.mode === 'v2' ? cgroupDirs[0] : undefined,
     cgroupBinds: cgroupDirs.map((d) => {

@@ -14,6 +14,8 @@ export interface RootfsFacts extends MountFacts {
   rootfsParentMount: string;
   /** --no-pivot: the host's full proc and sysfs mounts outside the rootfs, detached before the move */
   hostProcSysMounts?: string[];
+  /** the runtime holds CAP_SYS_ADMIN: with a new user namespace, bind sources are opened here (open_tree) */
+  openTreeBinds?: boolean;
   /** cgroup hierarchies to expose for a mount of type cgroup: name under the mount → host dir */
   cgroupBinds: { name: string; hostPath: string }[];
   /** on a pure cgroup v2 host: the container's cgroup2 directory, which becomes its /sys/fs/cgroup */
@@ -79,7 +81,8 @@ export function rootfsSteps(spec: Spec, bundle: string, rootfs: string, facts: R
     files.push({ path: '', kind: 'userns', maps, pointer: '/mounts' });
     return files.length - 1;
   };
-  const userns = hasNewNamespace(spec, 'user');
+  // a rootless runtime cannot open_tree: its container's root reaches what the runtime's user reaches
+  const userns = hasNewNamespace(spec, 'user') && facts.openTreeBinds === true;
   const treeFile = (p: string, recursive: boolean, pointer: string): number => {
     files.push({ path: p, kind: 'tree', recursive, pointer });
     return files.length - 1;

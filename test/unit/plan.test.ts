@@ -298,3 +298,59 @@ describe('exec plan', () => {
     expect(p.files).toEqual([{ path: '/tmp/c.sock', kind: 'socket', pointer: '' }]);
   });
 });
+
+test('seccomp: several conditions on one argument become one rule each (runc); on different arguments they stay together', () => {
+  const p = buildPlan(spec((s) => {
+    s.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 10, op: 'SCMP_CMP_EQ' }, { index: 1, value: 12, op: 'SCMP_CMP_EQ' }] },
+        { names: ['tgkill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 2, value: 9, op: 'SCMP_CMP_EQ' }] },
+      ],
+    };
+  }), opts, facts);
+  const rules = JSON.parse((find(p.steps, Op.SECCOMP)[0].args[0] as Buffer).toString()).rules;
+  expect(rules.map((r: { names: string[]; args: { index: number; value: number }[] }) => [r.names[0], r.args.map((a) => `${a.index}=${a.value}`)])).toEqual([
+    ['kill', ['1=10']],
+    ['kill', ['1=12']],
+    ['tgkill', ['0=1', '2=9']],
+  ]);
+});
+
+test('tmpfs: mode of the mount point unless mode= is given; read-only tmpfs and /dev made read-only after pivot_root', () => {
+  const p = buildPlan(spec((s) => {
+    s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+    s.mounts!.push({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['ro'] });
+  }), opts, facts);
+  const mounts = find(p.steps, Op.MOUNT);
+  const dev = mounts.find((m) => m.args[1] === '/dev')!;
+  expect((dev.args[3] as number) & MS_RDONLY).toBe(0);
+  expect(dev.args[10]).toBe(0); // mode=755 given in the default config
+  const t = mounts.find((m) => m.args[1] === '/t')!;
+  expect([(t.args[3] as number) & MS_RDONLY, t.args[10]]).toEqual([0, 1]);
+  const o = ops(p.steps);
+  const ro = find(p.steps, Op.REMOUNT_RO).map((s) => s.args[0]);
+  expect(ro).toEqual(['/dev', '/t', '/']); // then root.readonly of the default config
+  expect(o.indexOf(Op.REMOUNT_RO)).toBeGreaterThan(o.indexOf(Op.PIVOT_ROOT));
+});
+
+test('--no-pivot detaches the host\'s proc and sysfs before the move; user namespace binds come from open_tree when the runtime may', () => {
+  const np = buildPlan(spec(), { ...opts, noPivot: true }, { ...facts, hostProcSysMounts: ['/proc', '/sys'] });
+  const o = ops(np.steps);
+  expect(find(np.steps, Op.HIDE_HOST_MOUNT).map((s) => s.args[0])).toEqual(['/proc', '/sys']);
+  expect(o.lastIndexOf(Op.HIDE_HOST_MOUNT)).toBe(o.indexOf(Op.MOVE_ROOT) - 1);
+  expect(find(buildPlan(spec(), opts, { ...facts, hostProcSysMounts: ['/proc'] }).steps, Op.HIDE_HOST_MOUNT)).toEqual([]);
+  const userns = (s: Spec) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 10 }];
+    s.mounts = [{ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind'] }];
+  };
+  const withTree = buildPlan(spec(userns), opts, { ...facts, openTreeBinds: true });
+  const m = find(withTree.steps, Op.MOUNT)[0];
+  expect(m.args.slice(11)).toEqual([1, { file: withTree.files.findIndex((f) => f.kind === 'tree') }]);
+  expect(withTree.files.find((f) => f.kind === 'tree')).toMatchObject({ path: '/srv/data', recursive: true, pointer: '/mounts/0/source' });
+  const rootless = buildPlan(spec(userns), opts, { ...facts, openTreeBinds: false });
+  expect(find(rootless.steps, Op.MOUNT)[0].args.length).toBe(10);
+  expect(rootless.files.some((f) => f.kind === 'tree')).toBe(false);
+});
