@@ -275,16 +275,19 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
       };
       const { pod_sandbox_id: pod } = await cri.RunPodSandbox({ config: sandboxConfig, runtime_handler: 'oci-ts' });
       expect(pod).toMatch(/^[0-9a-f]{64}$/);
+      // the sandbox itself ran under oci-ts (the handler's BinaryName)
+      const createdByOciTs = (id: string) => readInvocations(invocations).some((i) => i.argv.includes('create') && i.argv[i.argv.length - 1] === id);
+      expect(createdByOciTs(pod)).toBe(true);
       const ids: string[] = [pod];
       try {
-        const container = async (name: string, args: string[], memory = 0) => {
+        const container = async (name: string, args: string[], memory = 0, command = ['sh', '-c']) => {
           const { container_id: id } = await cri.CreateContainer({
             pod_sandbox_id: pod,
             sandbox_config: sandboxConfig,
             config: {
               metadata: { name, attempt: 0 },
               image: { image: IMAGE },
-              command: ['sh', '-c'],
+              command,
               args,
               log_path: `${name}/0.log`,
               linux: { resources: { memory_limit_in_bytes: memory }, security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
@@ -302,6 +305,7 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
           return r.status.state === 'CONTAINER_EXITED' ? r.status : undefined;
         });
         expect(st.exit_code).toBe(3);
+        expect(createdByOciTs(done)).toBe(true);
         expect(st.log_path).toBe(path.join(logDir, 'done', '0.log'));
         const log = fs.readFileSync(st.log_path, 'utf8');
         expect(log).toMatch(/^\S+ stdout F hello-cri$/m);
@@ -331,10 +335,13 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
         expect(stats.memory.working_set_bytes.value).toBeGreaterThan(0);
         expect(stats.cpu.usage_core_nano_seconds.value).toBeGreaterThan(0);
 
+        // a missing program: StartContainer fails with oci-ts's own message
+        await expect(container('broken', [], 0, ['/no/such/program'])).rejects.toThrow(/\/process\/args\/0: .*\/no\/such\/program/);
+
         await cri.StopContainer({ container_id: app, timeout: 30 });
         const stopped = (await cri.ContainerStatus({ container_id: app })).status;
         expect([stopped.state, stopped.exit_code]).toEqual(['CONTAINER_EXITED', 0]);
-        for (const id of [done, app]) await cri.RemoveContainer({ container_id: id });
+        for (const id of ids.slice(1)) await cri.RemoveContainer({ container_id: id });
         await cri.StopPodSandbox({ pod_sandbox_id: pod });
         await cri.RemovePodSandbox({ pod_sandbox_id: pod });
       } finally {
