@@ -182,6 +182,14 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
       hooks.onSpawn?.(stage0);
       traceSteps(plan);
       native().send(parentSock, encodePlan(plan), fds);
+      let prestartPending = false;
+      const prestart = (): void => {
+        prestartPending = false;
+        trace('rootfs mounted: running prestart and createRuntime hooks');
+        // the states are for the init's HOOK steps only: without them (the common case) they stay here
+        const states = hooks.onPrestart(initPid);
+        native().send(parentSock, encodeContinue(plan.steps.some((st) => st.op === Op.HOOK) ? states : []));
+      };
       for (;;) {
         const r = native().recv(parentSock, -1);
         if (!r) {
@@ -203,14 +211,15 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           result.startTime = st?.startTime ?? '';
           hooks.onPid(initPid, result.startTime);
           trace('init placed in cgroups');
+          if (prestartPending) prestart();
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.IDMAP) {
           writeIdMaps(stage0, plan);
           native().send(parentSock, encodeContinue());
         } else if (m.type === Msg.SYNC && m.tag === SyncTag.PRESTART) {
-          trace('rootfs mounted: running prestart and createRuntime hooks');
-          // the states are for the init's HOOK steps only: without them (the common case) they stay here
-          const states = hooks.onPrestart(initPid);
-          native().send(parentSock, encodeContinue(plan.steps.some((st) => st.op === Op.HOOK) ? states : []));
+          // Stage 0 and the init write to the same socket: on a busy host the init's PRESTART can
+          // come before stage 0's PID. The init goes on only once it is recorded and in its cgroups.
+          if (initPid) prestart();
+          else prestartPending = true;
         } else if (m.type === Msg.FD && m.name === 'seccomp') {
           try {
             hooks.onSeccompListener?.(r.fds[0], initPid);
