@@ -449,9 +449,9 @@ function judge(c, status, stderr) {
   return { verdict: 'refused', line };
 }
 
-/** Does the error name what was wrong: a JSON pointer, a flag, the id, or the file? */
+/** Does the error name what was wrong: a JSON pointer (its keys may hold spaces), a flag, the id, or the file? */
 function names(c, line) {
-  if (/^config\.json \/\S*: /.test(line) || /^\/\S*: /.test(line) || /^parse \S+config\.json: invalid JSON/.test(line)) return true;
+  if (/^config\.json \/.*?: /.test(line) || /^\/\S*: /.test(line) || /^parse \S+config\.json: invalid JSON/.test(line)) return true;
   if (/^open \S+config\.json: /.test(line) || /^(bundle|stat) \S+/.test(line)) return true;
   if (/(^|[\s"(])-{1,2}[a-z][a-z-]+\b/.test(line)) return true; // a flag (--root, -preserve-fds, --log)
   if (/container id|container .* does not exist|container with given ID|invalid container|requires (exactly|a minimum|a maximum)|No help topic|signal|flag/i.test(line)) return true;
