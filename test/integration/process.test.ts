@@ -186,8 +186,8 @@ describeRoot('process', () => {
     expect(outOf(b)).toBe('/srv/work\nmarker\n');
   });
 
-  test('env is exactly the config env, nothing of the runtime\'s environment', () => {
-    const env = ['PATH=/bin:/usr/bin', 'FOO=bar', 'EMPTY=', 'WITH_EQ=a=b=c', 'SPACES=two words'];
+  test('env is exactly the config env (and HOME from /etc/passwd when it has none, as runc), nothing of the runtime\'s environment', () => {
+    const env = ['PATH=/bin:/usr/bin', 'FOO=bar', 'EMPTY=', 'WITH_EQ=a=b=c', 'SPACES=two words', 'HOME=/from-config'];
     b = makeBundle(['env'], (c) => {
       c.process.env = env;
     });
