@@ -164,8 +164,9 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         // Before the init joins the cgroups: delete tells the container's processes by this.
         // (Killed before this write, the init dies by itself, also one born in its cgroup v2
         // directory: see op_fork in addon/init.)
-        writeState(g.root, saved, false);
+        // the undo first: a write that fails (a full --root) must not leave the init running
         undo.push('kill the container init', () => killContainer(saved));
+        writeState(g.root, saved, false);
         killPoint('create:pid-saved');
         addPid(migrateDirs, pid);
         if (rdt) addRdtPid(rdt, pid);
