@@ -7,6 +7,7 @@
 import fs = require('fs');
 import path = require('path');
 import { native } from './native';
+import { ensureRoot } from './state/store';
 import { addonPath } from './paths';
 import { LoweredProfile } from './plan/seccomp';
 
@@ -36,8 +37,9 @@ export function compileSeccompCached(root: string, profile: LoweredProfile): Com
   }
   const compiled = native().compileSeccomp(profile);
   try {
-    // not recursive: --root exists once a container was made (Node's recursive mkdir never returns
-    // under /proc/self, which a hostile --root can name)
+    // the config is valid by now; --root is made as create would make it (one component at a time:
+    // Node's recursive mkdir never returns under /proc/self, which a hostile --root can name)
+    ensureRoot(root);
     if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ bpf: compiled.bpf.toString('base64'), unknown: compiled.unknown }), { mode: 0o600 });
