@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run opencontainers/runtime-tools validation tests (commit 260e151) against an
 # OCI runtime and summarise each TAP stream in the format of
-# /work/shared/baselines/runtime-tools-runc-1.1.5.txt.
+# conformance/results-runc-1.1.5.txt.
 #
 # This script never builds anything. See conformance/README.md for how to
 # prepare a runtime-tools checkout by hand.
@@ -10,7 +10,7 @@
 #   TEST is a validation test name such as "create" or "linux_ns_path"
 #   (default: every validation/*/*.t already built in the checkout).
 # Environment:
-#   RUNTIME_TOOLS  runtime-tools checkout (default /work/runtime-tools)
+#   RUNTIME_TOOLS  runtime-tools checkout (default ../runtime-tools beside this repository)
 #   RUNTIME        runtime binary (default: <repo>/bin/oci-ts, made absolute)
 #   OUT_DIR        where TAP output is saved (default /tmp/oci-ts-validation)
 #   TEST_TIMEOUT   per-test timeout in seconds (default 60)
@@ -19,7 +19,7 @@ set -u
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/.." && pwd)
 
-RUNTIME_TOOLS=${RUNTIME_TOOLS:-/work/runtime-tools}
+RUNTIME_TOOLS=${RUNTIME_TOOLS:-$(cd "$repo_dir/.." && pwd)/runtime-tools}
 RUNTIME=${RUNTIME:-$repo_dir/bin/oci-ts}
 OUT_DIR=${OUT_DIR:-/tmp/oci-ts-validation}
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
