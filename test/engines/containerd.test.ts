@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   SERVICE_ENV, Sh, cgroupsNaming, describeEngine, makeImageTar, makeRootfs, makeWrapper, mountsNaming, onTty,
-  processesNaming, readInvocations, sh, shapeOf, sleep, unmountUnder, until,
+  checkEngineCalls, processesNaming, readInvocations, sh, sleep, unmountUnder, until,
 } from './engines-helpers';
 import { Cri, criClient } from './cri/client';
 
@@ -362,21 +362,6 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
   });
 
   test('every runtime command and flag containerd sent is one oci-ts implements', () => {
-    const seen = readInvocations(invocations);
-    expect(seen.length).toBeGreaterThan(10);
-    const shapes = new Map<string, string | undefined>();
-    for (const inv of seen) {
-      const s = shapeOf(inv.argv);
-      shapes.set(s.shape, s.problem);
-    }
-    const problems = [...shapes].filter(([, p]) => p).map(([s, p]) => `${s}: ${p}`);
-    expect(problems).toEqual([]);
-    const commands = new Set([...shapes.keys()].map((s) => /\b(create|start|delete|exec|kill|pause|resume|ps|state|update|features)\b/.exec(s)?.[1]));
-    for (const c of ['create', 'start', 'delete', 'exec', 'kill', 'pause', 'resume', 'ps']) expect(commands).toContain(c);
-    // OCI_TS_ENGINE_CALLS=DIR keeps the list (docs/engines.md shows it)
-    if (process.env.OCI_TS_ENGINE_CALLS) {
-      fs.writeFileSync(path.join(process.env.OCI_TS_ENGINE_CALLS, 'containerd.txt'), [...shapes.keys()].sort().join('\n') +
-        '\n\nenvironment keys: ' + [...new Set(seen.flatMap((i) => i.envKeys))].sort().join(' ') + '\n');
-    }
+    checkEngineCalls(invocations, 'containerd', ['create', 'start', 'delete', 'exec', 'kill', 'pause', 'resume', 'ps']);
   });
 });

@@ -281,3 +281,26 @@ export function unmountUnder(dir: string): void {
     if (spawnSync('umount', [m]).status !== 0) spawnSync('umount', ['-l', m]);
   }
 }
+
+/**
+ * The engine-calls check both engine files end with: every call the wrapper logged parses as a
+ * command and flags oci-ts implements, and `expected` commands were seen. With
+ * OCI_TS_ENGINE_CALLS=DIR the list is kept in DIR/<name>.txt (docs/engines.md shows it).
+ */
+export function checkEngineCalls(log: string, name: string, expected: string[]): void {
+  const seen = readInvocations(log);
+  expect(seen.length).toBeGreaterThan(10);
+  const shapes = new Map<string, string | undefined>();
+  for (const inv of seen) {
+    const s = shapeOf(inv.argv);
+    shapes.set(s.shape, s.problem);
+  }
+  const problems = [...shapes].filter(([, p]) => p).map(([s, p]) => `${s}: ${p}`);
+  expect(problems).toEqual([]);
+  const commands = new Set([...shapes.keys()].map((s) => /\b(create|start|delete|exec|kill|pause|resume|ps|state|update|features)\b/.exec(s)?.[1]));
+  for (const c of expected) expect(commands).toContain(c);
+  if (process.env.OCI_TS_ENGINE_CALLS) {
+    fs.writeFileSync(path.join(process.env.OCI_TS_ENGINE_CALLS, `${name}.txt`), [...shapes.keys()].sort().join('\n') +
+      '\n\nenvironment keys: ' + [...new Set(seen.flatMap((i) => i.envKeys))].sort().join(' ') + '\n');
+  }
+}
