@@ -47,12 +47,7 @@ export interface Owned {
 }
 
 function parentOf(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return 0;
-  }
+  return procStat(pid)?.ppid ?? 0;
 }
 
 /** The fields of a (possibly partial) saved state that ownership needs. */

@@ -10,8 +10,8 @@ import { isFrozen } from '../cgroups/freezer';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
-/** [state letter, start time] from /proc/PID/stat, or undefined when there is no such process. */
-export function procStat(pid: number): { state: string; startTime: string } | undefined {
+/** [state letter, parent pid, start time] from /proc/PID/stat, or undefined when there is no such process. */
+export function procStat(pid: number): { state: string; ppid: number; startTime: string } | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -20,7 +20,7 @@ export function procStat(pid: number): { state: string; startTime: string } | un
   }
   // comm may contain spaces and parentheses: fields start after the last ')'
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: rest[0], startTime: rest[19] };
+  return { state: rest[0], ppid: Number(rest[1]), startTime: rest[19] };
 }
 
 /** This process's start time (names its `~` directories under --root). */
