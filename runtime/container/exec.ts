@@ -14,7 +14,7 @@ import { ExecOptions, GlobalOptions } from './api';
 import { ConfigError, OciError, StateError, UsageError, describeFsError } from '../errors';
 import { readState, stateDir, writeFileAtomic, SavedState } from '../state/store';
 import { deriveStatus } from '../state/status';
-import { native, LOCK_UN } from '../native';
+import { native, LOCK_SH, LOCK_UN } from '../native';
 import { readJsonFile, JsonFileError } from '../spec/load';
 import { validateSchema } from '../spec/validate';
 import { checkDocument } from '../spec/limits';
@@ -34,7 +34,6 @@ import { killAndWait } from './signal';
 import { foreground, waitChild, SignalForwarder } from './foreground';
 import { trace } from '../trace';
 
-const LOCK_SH = 1;
 /** process.json is a few KiB; anything far larger is not one */
 const MAX_PROCESS_JSON = 4 << 20;
 

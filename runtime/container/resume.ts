@@ -1,6 +1,8 @@
 /**
  * resume (runc libcontainer Resume): thaw the container's cgroup. Only a paused container can be
- * resumed; anything else is "container not paused", as runc.
+ * resumed; anything else is "container not paused", as runc. The lock is taken shared: an
+ * `exec --ignore-paused` holds it shared until its process runs, which is after the thaw (runc's
+ * cgroups.bats "runc exec --ignore-paused" resumes while the exec waits). Delete still excludes it.
  */
 import { GlobalOptions } from './api';
 import { StateError } from '../errors';
@@ -14,5 +16,5 @@ export async function resume(g: GlobalOptions, id: string): Promise<void> {
     const s = readState(g.root, id);
     if (deriveStatus(g.root, s) !== 'paused') throw new StateError('container not paused');
     freeze(s.cgroupPaths, false, id);
-  });
+  }, true);
 }

@@ -49,6 +49,7 @@ export interface Native {
 /** type 0 any, 1 block, 2 char; major/minor -1 any; access bits mknod 1, read 2, write 4 */
 export interface DeviceException { type: number; major: number; minor: number; access: number }
 
+export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;

@@ -14,7 +14,7 @@
 import fs = require('fs');
 import path = require('path');
 import { StateError, UsageError, fsStepError } from '../errors';
-import { native, LOCK_EX, LOCK_UN } from '../native';
+import { native, LOCK_EX, LOCK_SH, LOCK_UN } from '../native';
 import { Spec } from '../spec/types';
 
 /** What oci-ts keeps about a container; `state` derives the status from it, never stores it. */
@@ -286,8 +286,12 @@ export function removeStateDir(root: string, id: string, ownStartTime: string, a
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-/** Hold the container's lock while fn runs. */
-export async function withLock<T>(root: string, id: string, fn: () => Promise<T> | T): Promise<T> {
+/**
+ * Hold the container's lock while fn runs: exclusive, or shared for a command that must not wait
+ * for an exec (exec holds the lock shared until its program runs, and a paused exec's program runs
+ * only once resume has thawed the cgroup).
+ */
+export async function withLock<T>(root: string, id: string, fn: () => Promise<T> | T, shared = false): Promise<T> {
   let fd: number;
   try {
     fd = fs.openSync(stateDir(root, id), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
@@ -296,7 +300,7 @@ export async function withLock<T>(root: string, id: string, fn: () => Promise<T>
     throw e;
   }
   try {
-    native().flock(fd, LOCK_EX);
+    native().flock(fd, shared ? LOCK_SH : LOCK_EX);
     return await fn();
   } finally {
     try {

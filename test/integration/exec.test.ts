@@ -348,6 +348,19 @@ describeRoot('exec into containers of other kinds', () => {
     expect([st.status, st.stderr.trim()]).toEqual([255, `exec failed: cannot exec in a stopped container: ${s.id}`]);
   });
 
+  test('exec --ignore-paused in the foreground waits for `resume` from another process, then runs (runc cgroups.bats)', async () => {
+    const s = start();
+    ociOk(s.b, ['pause', s.id]);
+    const p = ociSpawn(s.b, ['exec', '--ignore-paused', s.id, 'echo', 'ok'], { name: 'paused-exec' });
+    sleepMs(500);
+    // the exec waits in the frozen cgroup holding its lock shared: resume must not wait for it
+    const r = oci(s.b, ['resume', s.id]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(await p.exited).toBe(0);
+    expect([p.stdout(), p.stderr()]).toEqual(['ok\n', '']);
+    expect(JSON.parse(ociOk(s.b, ['state', s.id])).status).toBe('running');
+  });
+
   test('an exec\'d process dies with the container\'s pid namespace; delete leaves nothing', () => {
     const s = start();
     const pidFile = path.join(s.b.dir, 'x.pid');
