@@ -173,12 +173,13 @@ export function checkResources(layout: CgroupLayout, r: Resources | undefined, r
 
   const unified = Object.keys(res.unified ?? {});
   if (unified.length) {
-    if (u < 0) throw new ConfigError(`${RES}/unified`, 'cannot use unified on cgroup v1');
+    // runc's words ("invalid configuration: cannot use unified on cgroup v1"), which scripts match
+    if (u < 0) throw new ConfigError(`${RES}/unified`, 'invalid configuration: cannot use unified on cgroup v1');
     for (const key of unified) {
       const ctrl = v2unified.checkKey(key);
       if (ctrl === 'cgroup') continue;
       if (!avail.includes(ctrl)) {
-        throw new ConfigError(v2unified.pointerOf(key), `unified resource "${key}" can't be set: controller "${ctrl}" not available in the cgroup v2 hierarchy`);
+        throw new ConfigError(v2unified.pointerOf(key), `invalid configuration: unified resource "${key}" can't be set: controller "${ctrl}" not available in the cgroup v2 hierarchy`);
       }
       enable(ctrl, v2unified.pointerOf(key));
     }

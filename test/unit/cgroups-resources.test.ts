@@ -208,6 +208,22 @@ describe('cgroup v1 (hybrid host)', () => {
     expect(pointerOf(() => checkResources(l, { hugepageLimits: [{ pageSize: 'huge', limit: 1 }] }))).toBe('/linux/resources/hugepageLimits/0/pageSize');
   });
 
+  test('unified keys whose controller is not on the v2 hierarchy: "invalid configuration" (runc\'s words, cgroups.bats), naming the key', () => {
+    const messageOf = (l: typeof HYBRID, unified: Record<string, string>) => {
+      try {
+        checkResources(l, { unified }, (d, f) => hybridHost().read(d, f));
+      } catch (e) {
+        if (e instanceof ConfigError) return [e.pointer, e.message];
+      }
+      return [];
+    };
+    expect(messageOf(HYBRID, { 'memory.min': '131072' })).toEqual(['/linux/resources/unified/memory.min',
+      expect.stringContaining('invalid configuration: unified resource "memory.min" can\'t be set: controller "memory" not available in the cgroup v2 hierarchy')]);
+    expect(messageOf(V1, { 'memory.min': '131072' })).toEqual(['/linux/resources/unified', expect.stringContaining('invalid configuration: cannot use unified on cgroup v1')]);
+    // a key of the hybrid unified hierarchy's own controller is accepted
+    expect(checkResources(HYBRID, { unified: { 'hugetlb.2MB.max': '4096' } }, (d, f) => hybridHost().read(d, f)).steps.map((s) => s.controller)).toContain('unified');
+  });
+
   test('a field whose controller exists nowhere is a ConfigError naming it', () => {
     const w = hybridHost();
     expect(pointerOf(() => applyResources(HYBRID, dirs, { network: { classID: 1048577 } }, w))).toBe('/linux/resources/network/classID');
