@@ -178,7 +178,9 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
     let initPid = 0;
     const result: Partial<Launched> = {};
     try {
-      trace(`helper spawned: pid ${stage0}`);
+      // runc's --debug names for the same stages ("nsexec container setup", "child process in
+      // init()", "init: closing the pipe ...") are kept in these lines: scripts grep for them
+      trace(`helper spawned: pid ${stage0}: nsexec container setup (namespaces, id maps, the init's fork)`);
       hooks.onSpawn?.(stage0);
       traceSteps(plan);
       native().send(parentSock, encodePlan(plan), fds);
@@ -196,8 +198,11 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
           // The init closes the socket when it is set up and blocks on the exec fifo (plan_wire.h);
           // a closed socket with no live init means it died without reporting.
           const st = initPid ? procStat(initPid) : undefined;
-          if (mode === 'exec' && initPid) return result as Launched;
-          if (st && st.state !== 'Z' && st.startTime === result.startTime) return result as Launched;
+          const done = 'init: closing the pipe to signal completion (the init closed the sync socket: set up)';
+          if ((mode === 'exec' && initPid) || (st && st.state !== 'Z' && st.startTime === result.startTime)) {
+            trace(done);
+            return result as Launched;
+          }
           throw hooks.onSilentExit?.() ?? new OciError(initPid ? 'container init exited before it was ready' : 'oci-ts-init exited before the container started');
         }
         const m = decodeMessage(r.data);
@@ -205,6 +210,7 @@ export function launch(plan: LaunchPlan, preserveFds: number, hooks: LaunchHooks
         if (m.type === Msg.PID) {
           initPid = m.pid;
           trace(`init forked: pid ${initPid}`);
+          trace(`child process in init(): pid ${initPid} runs the plan`);
           reap(); // stage 0 exits right after reporting the pid
           const st = procStat(initPid);
           result.pid = initPid;

@@ -40,6 +40,10 @@ describeRoot('runc parity', () => {
     expect(lines.every((l) => /^time="[^"]+" level=debug msg=/.test(l))).toBe(true);
     expect(create.stderr).toMatch(/msg="step \d+\/\d+: pivot_root \(\/root\/path\)"/);
     expect(create.stderr).toMatch(/msg="init forked: pid \d+"/);
+    // runc's names for the same stages, which runc's debug.bats (and scripts) look for
+    for (const runcWords of ['nsexec container setup', 'child process in init()', 'init: closing the pipe to signal completion']) {
+      expect(create.stderr).toContain(runcWords);
+    }
     const log = path.join(b.dir, 'debug.json');
     expect(oci(b, ['--debug', '--log', log, '--log-format', 'json', 'start', id]).stderr).toBe('');
     expect(oci(b, ['--debug', '--log', log, '--log-format', 'json', 'exec', id, 'true']).status).toBe(0);
