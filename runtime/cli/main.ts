@@ -44,6 +44,7 @@ const HANDLERS: Record<string, () => Handler> = typeof __OCI_TS_HOT__ !== 'undef
       state: () => require('./state').command,
     }
   : {
+      checkpoint: () => require('./checkpoint').command,
       create: () => require('./create').command,
       delete: () => require('./delete').command,
       events: () => require('./events').command,

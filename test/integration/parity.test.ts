@@ -202,4 +202,23 @@ describeRoot('runc parity', () => {
     expect([p.status, p.stderr]).toEqual([1, expect.stringMatching(/\/mounts\/\d+.*must be mounted on ordinary directory/)]);
     expect(ownLeftovers(b, `${id}-proc`)).toEqual([]);
   });
+  test('checkpoint: runc\'s checks in runc\'s words (state, --parent-path), then a refusal; the container keeps running, no directory is made', () => {
+    b = makeBundle(['sleep', '100']);
+    const id = uniqueId('ckpt');
+    const missing = oci(b, ['checkpoint', id]);
+    expect([missing.status, missing.stderr.trim()]).toEqual([1, `container ${id} does not exist`]);
+    ociOk(b, ['create', id]);
+    const created = oci(b, ['checkpoint', id]);
+    expect([created.status, created.stderr.trim()]).toEqual([1, 'Container cannot be checkpointed in created state']);
+    ociOk(b, ['start', id]);
+    // runc checkpoint.bats "checkpoint --pre-dump (bad --parent-path)": the output names the flag
+    const abs = oci(b, ['checkpoint', '--parent-path', path.join(b.dir, 'parent-dir'), '--work-path', './work-dir', '--image-path', './image-dir', id]);
+    expect([abs.status, abs.stderr.trim()]).toEqual([1, '--parent-path must be relative']);
+    const rel = oci(b, ['checkpoint', '--parent-path', './parent-dir', '--work-path', './work-dir', '--image-path', './image-dir', id]);
+    expect([rel.status, rel.stderr.trim()]).toEqual([1, 'invalid --parent-path: image-dir/parent-dir: no such file or directory']);
+    const none = oci(b, ['checkpoint', id]);
+    expect([none.status, none.stderr.trim()]).toEqual([1, `checkpoint ${id}: not supported: oci-ts has no criu support (the container is left running)`]);
+    expect(['image-dir', 'work-dir', 'checkpoint'].filter((d) => fs.existsSync(path.join(b.dir, d)))).toEqual([]);
+    expect(JSON.parse(ociOk(b, ['state', id])).status).toBe('running');
+  });
 });
