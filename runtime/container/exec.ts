@@ -214,13 +214,15 @@ export function execCgroupDirs(containerDirs: string[], args: string[], mountinf
       if (controllers.length && h?.version === 1 && !controllers.some((c) => names.includes(c) || `name=${c}` === h.name)) return;
       matched = true;
       const target = path.join(d, sub);
-      let ok = false;
+      // runc's words (" adding pid ... /cgroup.procs: no such file or directory"), which its tests match
+      let why = '';
       try {
-        ok = fs.statSync(target).isDirectory() && fs.realpathSync(target).startsWith(fs.realpathSync(d) + '/');
-      } catch {
-        ok = false;
+        if (!fs.statSync(target).isDirectory()) why = 'not a directory';
+        else if (!fs.realpathSync(target).startsWith(fs.realpathSync(d) + '/')) why = 'not inside the container\'s cgroup';
+      } catch (e) {
+        why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : describeFsError(e);
       }
-      if (!ok) throw new UsageError(`--cgroup ${a}: ${target} does not exist`);
+      if (why) throw new UsageError(`--cgroup ${a}: cannot join it: adding pid to ${target}/cgroup.procs: ${why}`);
       dirs[i] = target;
     });
     if (!matched) throw new UsageError(`--cgroup ${a}: unknown controller ${controllers.join(',')}: the container has no cgroup with it`);
@@ -372,7 +374,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
         onSeccompListener: (fd, pid) => sendSeccompListener(s.spec, publicState(s, 'running'), fd),
       }, undo, { mode: 'exec', cgroupFd });
       undo.commit();
-      trace('exec: program exec\'d');
+      trace('exec: program exec\'d (runc\'s last step before it, "setns_init: about to exec", is done)');
       killPoint('exec:execd');
     } catch (e) {
       await undo.run();

@@ -231,7 +231,7 @@ describeRoot('exec', () => {
       }
       // runc's words, which its own tests and scripts match
       expect(exec(c.b, ['--cgroup', '..', c.id, 'true']).stderr).toMatch(/ \.\. is not a sub cgroup path/);
-      expect(exec(c.b, ['--cgroup', 'missing', c.id, 'true']).stderr).toMatch(/--cgroup missing: .* does not exist/);
+      expect(exec(c.b, ['--cgroup', 'missing', c.id, 'true']).stderr).toMatch(/--cgroup missing: cannot join it: adding pid to .*\/missing\/cgroup.procs: no such file or directory\n$/);
     } finally {
       for (const d of [...dirs, ...v2]) fs.rmdirSync(path.join(d, 'sub'));
     }

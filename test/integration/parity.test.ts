@@ -53,6 +53,8 @@ describeRoot('runc parity', () => {
     expect(msgs).toMatch(/start: releasing the init/);
     expect(msgs).toMatch(/exec: planned: \d+ steps/);
     expect(msgs).toMatch(/step \d+\/\d+: exec true/);
+    // runc's exec.bats looks for its names of the exec stages
+    for (const runcWords of ['nsexec container setup', 'child process in init()', 'setns_init: about to exec']) expect(msgs).toContain(runcWords);
     const del = oci(b, ['--debug', 'delete', '--force', id]);
     expect(del.status).toBe(0);
     expect(del.stderr).toMatch(/level=debug msg="delete: killing the processes/);
