@@ -224,6 +224,8 @@ export function shapeOf(argv: string[]): { shape: string; problem?: string } {
   if (p.error) problem = p.error.message;
   else if (!p.command) problem = 'no command';
   else if (!implemented(p.command.name)) problem = `${p.command.name}: not implemented`;
+  // checkpoint has a handler for runc's checks only: it always refuses (no criu)
+  else if (p.command.name === 'checkpoint') problem = 'checkpoint: refused (oci-ts has no criu support)';
   return { shape: shape.trim(), problem };
 }
 

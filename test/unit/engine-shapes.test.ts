@@ -10,6 +10,7 @@ test('an unknown flag and a missing command are problems', () => {
   expect(shapeOf(['kill', '--bogus', 'ID']).problem).toContain('-bogus');
   expect(shapeOf(['--root', '/r']).problem).toBe('no command');
   expect(shapeOf(['checkpoint', 'ID']).problem).toBeDefined();
+  expect(shapeOf(['restore', 'ID']).problem).toBeDefined();
 });
 
 test('a missing engine binary is named in the one skip line', () => {
