@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "oci_ts",
-      "sources": [ "addon/src/addon.cc", "addon/src/seccomp.cc", "addon/src/netdev.cc", "addon/src/spawn.cc", "addon/src/devfilter.cc" ],
-      "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "addon/include" ],
+      "sources": [ "addon/src/addon.cc", "addon/src/seccomp.cc", "addon/src/netdev.cc", "addon/src/spawn.cc", "addon/src/devfilter.cc", "addon/src/state.cc", "addon/common/ocistate.c" ],
+      "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "addon/include", "addon/common" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS" ],
       "cflags_cc": [ "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
       "libraries": [ "-lseccomp" ]
@@ -19,7 +19,8 @@
     {
       "target_name": "oci-ts-launcher",
       "type": "executable",
-      "sources": [ "addon/launcher/launcher.c" ],
+      "sources": [ "addon/launcher/launcher.c", "addon/launcher/fastpath.c", "addon/common/ocistate.c" ],
+      "include_dirs": [ "addon/common" ],
       "defines": [ "OCI_TS_ROOT=\"<(module_root_dir)\"" ],
       "cflags": [ "-O2", "-Wall" ],
       "ldflags": [ "-static" ]

@@ -33,8 +33,20 @@
  * OCI_TS_OPEN_FDS tells the runtime how many descriptors from 3 up were open when it was called:
  * `--preserve-fds N` must not reach Node's own descriptors (its epoll and eventfd live there).
  *
- * Cost: one open+read of a ~200-byte file and two stat(2) calls before execve, plus the reads of
+ * Cost: one open+read of a ~1 KB file and two stat(2) calls before execve, plus the reads of
  * /proc/self/cgroup, /proc/self/mountinfo and two small files per pids cgroup level. Static, no stdio.
+ *
+ * The native fast path (fastpath.c, same binary): `state`, `start` of a created container without
+ * poststart hooks, `kill` of the init and `--version` are served here without Node, from the
+ * tables build.js writes into launcher.conf (the flags of options.ts, the hot commands, the
+ * version text) and addon/common/ocistate.c (the state reader, status derivation and signal
+ * table the addon uses too). Whatever it cannot decide alone goes to Node unchanged: that is only
+ * an execve, so the cost of a handover is the parse. OCI_TS_FASTPATH=0 turns it off. The limits
+ * below are checked only when Node is about to run: the fast path does not need them.
+ *
+ * The commands the hot bundle does not hold (create, run, exec, ...: everything but the `hot=`
+ * list) start the full bundle directly (`full=`, dist/oci-ts-cold.js) instead of going through
+ * the hot one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +56,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "fastpath.h"
 
 #ifndef OCI_TS_ROOT
 #error "OCI_TS_ROOT must be defined (binding.gyp)"
@@ -183,17 +197,27 @@ static void count_open_fds(void) {
   snprintf(fds_env, sizeof fds_env, "OCI_TS_OPEN_FDS=%d", fd - 3);
 }
 
-/* environ plus our two variables (any inherited copies of them dropped). */
-static char **with_our_env(char **env) {
+/*
+ * environ plus our variables (any inherited copies of them dropped): OCI_TS_FAST_VERDICT carries
+ * the error the fast path met after it had acted (the init it released died), for Node to report
+ * through its one error boundary (stderr and --log).
+ */
+static char **with_our_env(char **env, const char *verdict) {
+  static char verdict_env[4600];
   size_t n = 0;
   while (env[n]) n++;
-  char **out = calloc(n + 3, sizeof *out);
+  char **out = calloc(n + 4, sizeof *out);
   if (!out) return env;
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
-    if (strncmp(env[i], "OCI_TS_NOFILE_SOFT=", 19) != 0 && strncmp(env[i], "OCI_TS_OPEN_FDS=", 16) != 0) out[k++] = env[i];
+    if (strncmp(env[i], "OCI_TS_NOFILE_SOFT=", 19) != 0 && strncmp(env[i], "OCI_TS_OPEN_FDS=", 16) != 0 &&
+        strncmp(env[i], "OCI_TS_FAST_VERDICT=", 20) != 0) out[k++] = env[i];
   if (nofile_env[0]) out[k++] = nofile_env;
   out[k++] = fds_env;
+  if (verdict) {
+    snprintf(verdict_env, sizeof verdict_env, "OCI_TS_FAST_VERDICT=%s", verdict);
+    out[k++] = verdict_env;
+  }
   out[k] = NULL;
   return out;
 }
@@ -222,46 +246,71 @@ static void fill_args(char **args, const char *node, const char *blob, const cha
 }
 
 int main(int argc, char **argv) {
-  static char conf[4096];
+  static char conf[16384];
   count_open_fds();
-  check_nofile();
-  check_pids();
-  char *node = NULL, *node_id = NULL, *blob = NULL, *bundle = NULL;
+  char *node = NULL, *node_id = NULL, *blob = NULL, *bundle = NULL, *full = NULL, *hot = NULL;
   int fd = open(CONF, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read(fd, conf, sizeof conf - 1);
-  if (fd >= 0) close(fd);
+  ssize_t n = 0;
+  if (fd >= 0) {
+    for (ssize_t r; n < (ssize_t)sizeof conf - 1 && (r = read(fd, conf + n, sizeof conf - 1 - (size_t)n)) > 0;) n += r;
+    close(fd);
+  }
+  size_t len = 0;
   if (n > 0) {
     conf[n] = '\0';
     for (ssize_t c = 0; c < n; c++)
       if (conf[c] == '\n') conf[c] = '\0';
-    size_t len = (size_t)n;
+    len = (size_t)n;
     node = conf_get(conf, len, "node");
     node_id = conf_get(conf, len, "node_id");
     blob = conf_get(conf, len, "blob");
     bundle = conf_get(conf, len, "bundle");
+    full = conf_get(conf, len, "full");
+    hot = conf_get(conf, len, "hot");
   }
   /* No (usable) launcher.conf: the plain bundle at its standard place, node from the fallbacks. */
   if (!bundle) bundle = OCI_TS_ROOT "/dist/oci-ts.js";
 
-  int use_blob = 0;
+  /* Is the recorded node still the one the blob, the code caches and the version text were made with? */
+  int node_same = 0;
   struct stat st;
   if (node && stat(node, &st) == 0) {
-    if (blob && node_id) {
+    if (node_id) {
       char id[128];
       snprintf(id, sizeof id, "%lld:%lld:%llu", (long long)st.st_size,
                (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
-      const char *opts = getenv("NODE_OPTIONS");
-      struct stat bst;
-      use_blob = strcmp(id, node_id) == 0 && (!opts || !*opts) && stat(blob, &bst) == 0;
+      node_same = strcmp(id, node_id) == 0;
     }
   } else {
     node = NULL;
   }
 
+  struct fp_conf fc = { conf, len, node_same };
+  struct fp_args fa;
+  fp_parse(&fc, argc, argv, &fa);
+  const char *fastpath = getenv("OCI_TS_FASTPATH");
+  const char *verdict = NULL;
+  if (!(fastpath && strcmp(fastpath, "0") == 0)) {
+    int rc = fp_serve(&fc, &fa, &verdict);
+    if (rc >= 0) return rc;
+  }
+  /* Node runs: the commands the hot bundle does not hold go straight to the full bundle. */
+  int to_full = full && hot && !fp_is_hot(&fa, hot);
+
+  check_nofile();
+  check_pids();
+  int use_blob = 0;
+  if (node && blob && node_same && !to_full) {
+    const char *opts = getenv("NODE_OPTIONS");
+    struct stat bst;
+    use_blob = (!opts || !*opts) && stat(blob, &bst) == 0;
+  }
+  if (to_full) bundle = full;
+
   char **args = calloc((size_t)argc + 4, sizeof *args);
   if (!args) die("out of memory", NULL);
   extern char **environ;
-  environ = with_our_env(environ);
+  environ = with_our_env(environ, verdict);
   if (node) {
     fill_args(args, node, use_blob ? blob : NULL, bundle, argc, argv);
     execve(node, args, environ);

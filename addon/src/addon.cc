@@ -396,6 +396,12 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info);
 Napi::Value AttachDeviceFilter(const Napi::CallbackInfo &info);
 Napi::Value DeviceFilterIds(const Napi::CallbackInfo &info);
 Napi::Value ReapChild(const Napi::CallbackInfo &info);
+Napi::Value ProcStat(const Napi::CallbackInfo &info);
+Napi::Value Alive(const Napi::CallbackInfo &info);
+Napi::Value DeriveStatus(const Napi::CallbackInfo &info);
+Napi::Value ParseSignal(const Napi::CallbackInfo &info);
+Napi::Value SignalTable(const Napi::CallbackInfo &info);
+Napi::Value ParseState(const Napi::CallbackInfo &info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
@@ -418,6 +424,12 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openTree", Napi::Function::New(env, OpenTree));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("deviceFilterIds", Napi::Function::New(env, DeviceFilterIds));
+  exports.Set("procStat", Napi::Function::New(env, ProcStat));
+  exports.Set("alive", Napi::Function::New(env, Alive));
+  exports.Set("deriveStatus", Napi::Function::New(env, DeriveStatus));
+  exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
+  exports.Set("signalTable", Napi::Function::New(env, SignalTable));
+  exports.Set("parseState", Napi::Function::New(env, ParseState));
   return exports;
 }
 

@@ -107,7 +107,7 @@ function message(e: unknown): string {
 
 /** Runs one command line (without the node and script words); resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  launcherFacts(); // takes the launcher's variables out of the environment before anything runs
+  const facts = launcherFacts(); // takes the launcher's variables out of the environment before anything runs
   const p = parseArgs(argv);
   if (HOT && (p.error || p.help || (p.command && !HANDLERS[p.command.name]) || (!p.command && p.globals.version !== true))) {
     return require('./cold').loadFullBundle().main(argv);
@@ -117,6 +117,8 @@ export async function main(argv: string[]): Promise<number> {
     log = openLogger(globalOptions(p.globals));
     const opened = log;
     setDebugLog(p.globals.debug === true ? (m) => opened.debug(m) : undefined);
+    // the launcher's fast path acted, then failed: its error is this command's (addon/launcher/fastpath.c)
+    if (facts.verdict && !p.error && !p.help) throw new OciError(facts.verdict);
     if (p.error) {
       // Bad usage: yargs renders the command's usage, then the lean parser's message (which names the flag).
       const { usageText } = require('./help') as typeof import('./help');

@@ -34,6 +34,18 @@ export interface Command {
   flags: Flag[];
 }
 
+/**
+ * The commands the hot bundle holds (scripts/build.js; runtime/cli/main.ts HANDLERS): the launcher
+ * starts the full bundle directly for every other command line.
+ */
+export const HOT_COMMANDS = ['delete', 'kill', 'list', 'start', 'state'];
+
+/**
+ * The commands bin/oci-ts may serve natively (addon/launcher/fastpath.c): build.js writes their
+ * flag tables, and the global flags, into launcher.conf for the launcher's parser.
+ */
+export const NATIVE_COMMANDS = ['state', 'start', 'kill'];
+
 /** runc.8 GLOBAL OPTIONS */
 export const GLOBAL_FLAGS: Flag[] = [
   { name: 'debug', type: 'boolean', describe: 'enable debug logging' },

@@ -44,6 +44,33 @@ export interface Native {
   attachDeviceFilter(cgroupDir: string, defaultAllow: boolean, exceptions: DeviceException[]): { attached: number; replaced: number };
   /** ids of the device programs attached to the cgroup directory itself */
   deviceFilterIds(cgroupDir: string): number[];
+  /* addon/common/ocistate.c, shared with the launcher: the one implementation of each */
+  /** /proc/PID/stat: state letter, parent pid, start time (field 22); undefined when there is no such process */
+  procStat(pid: number): { state: string; ppid: number; startTime: string } | undefined;
+  /** the process is alive (not a zombie, not dead) and has this start time */
+  alive(pid: number, startTime: string): boolean;
+  /** the container's status (runtime/state/status.ts); creatorPid -1 when no creator is recorded */
+  deriveStatus(fifo: string, pid: number, startTime: string, creatorPid: number, creatorStartTime: string, cgroupPaths: string[]):
+    'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  /** a signal name or number as `kill` takes it; -1 when unknown */
+  parseSignal(raw: string): number;
+  /** the signal names (without SIG) and their numbers */
+  signalTable(): Record<string, number>;
+  /**
+   * The launcher's reader of state.json: null when it would hand the file to Node, else what it
+   * reads, with the `state` text it prints for this status and pid (unit tests, fuzzing).
+   */
+  parseState(text: Buffer, status: string, pid: number): NativeState | null;
+}
+
+export interface NativeState {
+  id: string;
+  pid: number;
+  startTime: string;
+  creator?: { pid: number; startTime: string };
+  cgroupPaths: string[];
+  poststart: boolean;
+  text: string;
 }
 
 /** type 0 any, 1 block, 2 char; major/minor -1 any; access bits mknod 1, read 2, write 4 */

@@ -1,0 +1,428 @@
+/*
+ * The launcher's native fast path: `state`, `start` (a created container without poststart
+ * hooks), `kill` of the init and `--version`, served without starting Node.
+ *
+ * TypeScript stays the author of every decision it does not mirror exactly. What this file
+ * decides, it decides with the same data and the same code as the Node path:
+ *   - the flags: the lean parser's rules (runtime/cli/parse.ts) over the tables of
+ *     runtime/cli/options.ts, which scripts/build.js writes into launcher.conf (`globals=`,
+ *     `cmd.<name>=`); a command without a table there is never served here;
+ *   - the state file, the status and the signal names: addon/common/ocistate.c, the code the
+ *     addon runs for the Node path;
+ *   - the version text: dist/version.txt, what the bundle printed at build time (served only
+ *     while the recorded node binary is unchanged).
+ * Everything else goes to Node unchanged (fp_serve returns -1), before any side effect: a usage
+ * error, --help, --debug, an unknown or invalid value, an id the TS check refuses, a --root with
+ * `..` (path.join would normalise it), a --log that cannot be opened, a state file the native
+ * reader does not vouch for, a container in another status than the command needs, poststart
+ * hooks, `kill --all`, OCI_TS_TRACE or OCI_TS_TEST_KILL_AT set. Node's answer is then the only
+ * answer, error text and exit status included. The one error met after acting (the init a start
+ * released died before it took its byte) is handed over as a verdict (OCI_TS_FAST_VERDICT) for
+ * Node's error boundary to print and log.
+ */
+#define _GNU_SOURCE
+#include "fastpath.h"
+#include "ocistate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+#define HANDOVER (-1)
+
+static const char *conf_value(const struct fp_conf *c, const char *key) {
+  size_t k = strlen(key);
+  for (char *p = c->text; p && p < c->text + c->len; p += strlen(p) + 1)
+    if (strncmp(p, key, k) == 0 && p[k] == '=') return p + k + 1;
+  return NULL;
+}
+
+/* ---------- the lean parser (runtime/cli/parse.ts), over tables from launcher.conf ---------- */
+
+/* A flag table is `name[/short]:type ...` (type b, s, n or a). Finds `name` (len bytes): its
+ * type, and its long name in *lname and *llen. 0 when absent. */
+static char find_flag(const char *table, const char *name, size_t len, const char **lname, size_t *llen) {
+  for (const char *p = table; p && *p;) {
+    while (*p == ' ') p++;
+    const char *end = strchr(p, ' ');
+    if (!end) end = p + strlen(p);
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    if (colon && colon + 1 < end) {
+      const char *slash = memchr(p, '/', (size_t)(colon - p));
+      const char *nend = slash ? slash : colon;
+      int hit = (size_t)(nend - p) == len && memcmp(p, name, len) == 0;
+      if (!hit && slash && len == 1 && (size_t)(colon - slash - 1) == 1 && slash[1] == name[0]) hit = 1;
+      if (hit) {
+        *lname = p;
+        *llen = (size_t)(nend - p);
+        return colon[1];
+      }
+    }
+    p = end;
+  }
+  return 0;
+}
+
+static int is_flag(const char *w) {
+  return w[0] == '-' && w[1] != '\0' && strcmp(w, "--") != 0;
+}
+
+static int in_set(const char *v, const char *const *set) {
+  for (; *set; set++)
+    if (strcmp(v, *set) == 0) return 1;
+  return 0;
+}
+
+static const char *const TRUE_WORDS[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+static const char *const FALSE_WORDS[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+
+static int eq(const char *a, size_t n, const char *b) {
+  return strlen(b) == n && memcmp(a, b, n) == 0;
+}
+
+/* One flag at argv[i]: the words it used, 0 for help, -1 for a usage error. */
+static int take_flag(const char *table, int global, int argc, char **argv, int i, struct fp_args *a) {
+  const char *word = argv[i];
+  const char *body = word[1] == '-' ? word + 2 : word + 1;
+  const char *eqs = strchr(body, '=');
+  size_t nlen = eqs ? (size_t)(eqs - body) : strlen(body);
+  const char *inl = eqs ? eqs + 1 : NULL;
+  const char *name;
+  size_t len;
+  char type = find_flag(table, body, nlen, &name, &len);
+  if (!type) return (eq(body, nlen, "help") || eq(body, nlen, "h")) ? 0 : -1;
+  if (type == 'b') {
+    int v;
+    if (!inl || in_set(inl, TRUE_WORDS)) v = 1;
+    else if (in_set(inl, FALSE_WORDS)) v = 0;
+    else return -1;
+    if (global && eq(name, len, "debug")) a->debug = v;
+    else if (global && eq(name, len, "help")) a->help = v;
+    else if (global && eq(name, len, "version")) a->version = v;
+    else if (!global && eq(name, len, "all")) a->all = v;
+    return 1;
+  }
+  const char *value = inl;
+  int used = 1;
+  if (!value) {
+    if (i + 1 >= argc) return -1;
+    value = argv[i + 1];
+    used = 2;
+  }
+  if (type == 'n') {
+    const char *d = value + (*value == '+' || *value == '-');
+    if (!*d) return -1;
+    for (; *d; d++)
+      if (*d < '0' || *d > '9') return -1;
+  }
+  if (global && type == 's') {
+    if (eq(name, len, "log")) a->log = value;
+    else if (eq(name, len, "log-format")) a->log_format = value;
+    else if (eq(name, len, "root")) a->root = value;
+    else if (eq(name, len, "rootless")) a->rootless = value;
+  }
+  return used;
+}
+
+void fp_parse(const struct fp_conf *c, int argc, char **argv, struct fp_args *a) {
+  memset(a, 0, sizeof *a);
+  a->log_format = "text";
+  a->rootless = "auto";
+  const char *globals = conf_value(c, "globals");
+  if (!globals) { a->error = 1; return; }
+  int i = 1;
+  while (i < argc && is_flag(argv[i])) {
+    int n = take_flag(globals, 1, argc, argv, i, a);
+    if (n < 0) { a->error = 1; return; }
+    if (n == 0) { a->help = 1; i++; } else i += n;
+  }
+  if (i < argc && strcmp(argv[i], "--") == 0) i++;
+  if (i >= argc) return;
+  const char *name = argv[i++];
+  a->command = name;
+  if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) { a->help = 1; return; }
+  char key[64];
+  if (strlen(name) > 32) return;
+  snprintf(key, sizeof key, "cmd.%s", name);
+  const char *table = conf_value(c, key); /* "MIN:MAX flags..." */
+  if (!table) return;
+  char *end;
+  long min = strtol(table, &end, 10);
+  if (*end != ':') return;
+  long max = strtol(end + 1, &end, 10);
+  const char *flags = end;
+  int done = 0;
+  while (i < argc) {
+    const char *w = argv[i];
+    if (!done && strcmp(w, "--") == 0) { done = 1; i++; continue; }
+    if (!done && is_flag(w)) {
+      int n = take_flag(flags, 0, argc, argv, i, a);
+      if (n < 0) { a->error = 1; return; }
+      if (n == 0) { a->help = 1; i++; } else i += n;
+      continue;
+    }
+    if (a->nargs == FP_MAX_ARGS) { a->error = 1; return; }
+    a->args[a->nargs++] = w;
+    i++;
+  }
+  if (!a->help && (a->nargs < min || a->nargs > max)) { a->error = 1; return; }
+  a->known = 1;
+}
+
+int fp_is_hot(const struct fp_args *a, const char *hot) {
+  if (a->error || a->help) return 0;
+  if (!a->command) return a->version;
+  size_t n = strlen(a->command);
+  for (const char *p = hot; (p = strstr(p, a->command)); p += n)
+    if ((p == hot || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+  return 0;
+}
+
+/* ---------- checks the Node path makes before the command ---------- */
+
+/* path.dirname (POSIX) */
+static void dirname_of(const char *path, char *out, size_t size) {
+  size_t len = strlen(path);
+  if (len == 0) { snprintf(out, size, "."); return; }
+  int root = path[0] == '/';
+  long end = -1;
+  int matched_slash = 1;
+  for (long i = (long)len - 1; i >= 1; i--) {
+    if (path[i] == '/') {
+      if (!matched_slash) { end = i; break; }
+    } else {
+      matched_slash = 0;
+    }
+  }
+  if (end == -1) { snprintf(out, size, root ? "/" : "."); return; }
+  if (root && end == 1) { snprintf(out, size, "//"); return; }
+  snprintf(out, size, "%.*s", (int)end, path);
+}
+
+/* runtime/log openLogger: an existing --log opens for appending; a missing one needs a writable directory. */
+static int log_usable(const char *log) {
+  int fd = open(log, O_WRONLY | O_APPEND | O_SYNC | O_CLOEXEC);
+  if (fd >= 0) { close(fd); return 1; }
+  if (errno != ENOENT) return 0;
+  char dir[PATH_MAX];
+  dirname_of(log, dir, sizeof dir);
+  return access(dir, W_OK) == 0;
+}
+
+/* runtime/state/store.ts checkId: [\w+\-.]+, not . or .., at most 255 bytes */
+static int id_ok(const char *id) {
+  size_t n = strlen(id);
+  if (n == 0 || n > 255 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0) return 0;
+  for (const char *p = id; *p; p++) {
+    char c = *p;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-' || c == '.')) return 0;
+  }
+  return 1;
+}
+
+static int has_dotdot(const char *path) {
+  for (const char *p = path; (p = strstr(p, "..")); p += 2)
+    if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0')) return 1;
+  return 0;
+}
+
+/* write(2) it all (EAGAIN: the fd may be a non-blocking pipe we did not set). EPIPE is the reader's
+ * business, as runtime/cli/output.ts print. */
+static void write_all(int fd, const char *s, size_t n) {
+  signal(SIGPIPE, SIG_IGN);
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        struct pollfd p = { fd, POLLOUT, 0 };
+        (void)poll(&p, 1, -1);
+        continue;
+      }
+      return;
+    }
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+/* ---------- the commands ---------- */
+
+/* <root>/<id>/state.json through the shared reader; -1 when Node must read it. */
+static int load_state(const char *root, const char *id, struct oci_state *st) {
+  char path[PATH_MAX];
+  if ((size_t)snprintf(path, sizeof path, "%s/%s/state.json", root, id) >= sizeof path) return -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return -1;
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)OCI_STATE_MAX_BYTES) { close(fd); return -1; }
+  size_t cap = (size_t)sb.st_size + 1, got = 0;
+  char *buf = malloc(cap + 1);
+  if (!buf) { close(fd); return -1; }
+  for (;;) {
+    ssize_t r = read(fd, buf + got, cap - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { free(buf); close(fd); return -1; }
+    if (r == 0) break;
+    got += (size_t)r;
+    if (got == cap) { free(buf); close(fd); return -1; } /* grew meanwhile: Node reads it */
+  }
+  close(fd);
+  int rc = oci_state_parse(buf, got, st);
+  free(buf);
+  if (rc != OCI_STATE_OK) return -1;
+  if (strcmp(st->id, id) != 0) { oci_state_free(st); return -1; }
+  return 0;
+}
+
+static int status_of(const char *root, const struct oci_state *st) {
+  char fifo[PATH_MAX];
+  snprintf(fifo, sizeof fifo, "%s/%s/exec.fifo", root, st->id);
+  return oci_derive_status(fifo, st->pid, st->start_time, st->creator_pid, st->creator_start ? st->creator_start : "",
+                           st->cgroups, st->ncgroups);
+}
+
+static int serve_state(const char *root, const char *id) {
+  struct oci_state st;
+  if (load_state(root, id, &st)) return HANDOVER;
+  int status = status_of(root, &st);
+  char *text = oci_state_public(&st, status, status == OCI_STOPPED ? 0 : st.pid);
+  oci_state_free(&st);
+  if (!text) return HANDOVER;
+  write_all(1, text, strlen(text));
+  free(text);
+  return 0;
+}
+
+/* runtime/container/signal.ts signalProcess: through a pidfd checked against the start time. */
+static int serve_kill(const char *root, const char *id, const char *word) {
+  int sig = oci_parse_signal(word ? word : "");
+  if (sig < 0 || sig > 64) return HANDOVER;
+  struct oci_state st;
+  if (load_state(root, id, &st)) return HANDOVER;
+  int rc = HANDOVER;
+  if (status_of(root, &st) == OCI_STOPPED) goto out;
+  int pidfd = (int)syscall(SYS_pidfd_open, (int)st.pid, 0);
+  if (pidfd < 0) goto out;
+  struct oci_proc ps;
+  if (oci_proc_stat(st.pid, &ps) == 0 && strcmp(ps.state, "Z") != 0 && strcmp(ps.start, st.start_time) == 0 &&
+      syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0)
+    rc = 0;
+  close(pidfd);
+out:
+  oci_state_free(&st);
+  return rc;
+}
+
+/* runtime/container/start.ts: under the container's lock, release the init through exec.fifo. */
+static int serve_start(const char *root, const char *id, const char **verdict) {
+  static char msg[PATH_MAX + 256];
+  struct oci_state st;
+  if (load_state(root, id, &st)) return HANDOVER;
+  int rc = HANDOVER, dfd = -1, locked = 0;
+  if (st.poststart) goto out;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", root, id);
+  dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) goto out;
+  while (flock(dfd, LOCK_EX) != 0)
+    if (errno != EINTR) goto out;
+  locked = 1;
+  if (status_of(root, &st) != OCI_CREATED) goto out;
+  snprintf(path, sizeof path, "%s/%s/exec.fifo", root, id);
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) goto out;
+  char byte;
+  for (int i = 0;; i++) {
+    ssize_t r = read(fd, &byte, 1);
+    if (r == 1) break;
+    if (r < 0 && errno != EAGAIN && errno != EINTR) {
+      snprintf(msg, sizeof msg, "%s: read %s: %s", "start", path, strerror(errno));
+      *verdict = msg;
+      close(fd);
+      goto out;
+    }
+    if (!oci_alive(st.pid, st.start_time)) {
+      /* a short program may have run and exited between two reads: its byte is still in the fifo */
+      if (read(fd, &byte, 1) == 1) break;
+      snprintf(msg, sizeof msg, "container %s: the init exited before start", st.id);
+      *verdict = msg;
+      close(fd);
+      goto out;
+    }
+    if (i >= 50) {
+      struct timespec ms = { 0, 1000000 };
+      nanosleep(&ms, NULL);
+    }
+  }
+  close(fd);
+  if (unlink(path) != 0) {
+    snprintf(msg, sizeof msg, "unlink %s: %s", path, strerror(errno));
+    *verdict = msg;
+    goto out;
+  }
+  rc = 0;
+out:
+  if (locked) flock(dfd, LOCK_UN);
+  if (dfd >= 0) close(dfd);
+  oci_state_free(&st);
+  return rc;
+}
+
+static int serve_version(const struct fp_conf *c) {
+  const char *file = conf_value(c, "version");
+  if (!file || !c->node_same) return HANDOVER;
+  char buf[4096];
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HANDOVER;
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  if (n <= 0 || n == (ssize_t)sizeof buf) return HANDOVER;
+  write_all(1, buf, (size_t)n);
+  return 0;
+}
+
+int fp_serve(const struct fp_conf *c, const struct fp_args *a, const char **verdict) {
+  *verdict = NULL;
+  if (a->error || a->help || a->debug) return HANDOVER;
+  if (getenv("OCI_TS_TRACE") || getenv("OCI_TS_TEST_KILL_AT")) return HANDOVER;
+  if (fcntl(1, F_GETFD) < 0) return HANDOVER; /* no stdout: Node words that error */
+  /* runtime/cli/main.ts globalOptions, then openLogger */
+  if (strcmp(a->log_format, "text") != 0 && strcmp(a->log_format, "json") != 0) return HANDOVER;
+  if (strcmp(a->rootless, "true") != 0 && strcmp(a->rootless, "false") != 0 && strcmp(a->rootless, "auto") != 0) return HANDOVER;
+  if (a->log && *a->log && !log_usable(a->log)) return HANDOVER;
+  if (!a->command) return a->version ? serve_version(c) : HANDOVER;
+  if (!a->known) return HANDOVER;
+  char root[PATH_MAX];
+  if (a->root && *a->root) {
+    snprintf(root, sizeof root, "%s", a->root);
+  } else {
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    if (geteuid() != 0 && xdg && *xdg) snprintf(root, sizeof root, "%s/oci-ts", xdg);
+    else snprintf(root, sizeof root, "/run/oci-ts");
+  }
+  if (has_dotdot(root) || strlen(root) > PATH_MAX - 300) return HANDOVER;
+  const char *id = a->args[0];
+  if (a->nargs < 1 || !id_ok(id)) return HANDOVER;
+  if (strcmp(a->command, "state") == 0) return serve_state(root, id);
+  if (strcmp(a->command, "kill") == 0) return a->all ? HANDOVER : serve_kill(root, id, a->nargs > 1 ? a->args[1] : NULL);
+  if (strcmp(a->command, "start") == 0) return serve_start(root, id, verdict);
+  return HANDOVER;
+}

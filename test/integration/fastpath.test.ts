@@ -1,0 +1,195 @@
+/**
+ * The launcher's native fast path (addon/launcher/fastpath.c): `state`, `start`, `kill` and
+ * `--version` answered without Node must be byte-identical to Node's answer (stdout, stderr, exit
+ * status, --log file), and everything it cannot decide alone must reach Node. Every case runs
+ * twice, with the fast path and with OCI_TS_FASTPATH=0.
+ *
+ * Which cases the launcher served itself is checked too: with NODE_OPTIONS naming a module that
+ * does not exist, Node cannot start, so a case that still succeeds never ran Node.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { describeRoot, makeBundle, run, cleanup, uniqueId, Bundle, OCI_TS, leftovers } from './helpers';
+import { waitFor } from './probe';
+
+const NO_NODE = { NODE_OPTIONS: '--require=/nonexistent/oci-ts-no-node.js' };
+
+interface Outcome { status: number | null; stdout: string; stderr: string; log: string }
+
+describeRoot('native fast path', () => {
+  let b: Bundle;
+  let logFile: string;
+  afterAll(() => cleanup(b));
+
+  /** One command line, in one mode; the --log file (if the words name LOG) is read and reset. */
+  function once(argv: string[], fast: boolean, extraEnv: NodeJS.ProcessEnv = {}): Outcome {
+    if (fs.existsSync(logFile)) fs.writeFileSync(logFile, 'previous line\n');
+    const words = argv.map((w) => w.replace('ROOT', b.root).replace('LOG', logFile));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.OCI_TS_TRACE;
+    delete env.OCI_TS_TEST_KILL_AT;
+    delete env.NODE_EXTRA_CA_CERTS; // slows Node 2-3x and changes nothing here
+    Object.assign(env, extraEnv, { OCI_TS_FASTPATH: fast ? '1' : '0' });
+    const r = run([OCI_TS, ...words], { cwd: b.dir, env });
+    const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    // the log lines carry the time of the call
+    const norm = (s: string) => s.replace(/time="[^"]*"/g, 'time=T').replace(/"time":"[^"]*"/g, '"time":"T"');
+    return { status: r.status, stdout: r.stdout, stderr: norm(r.stderr), log: norm(log) };
+  }
+
+  function same(argv: string[]): Outcome {
+    const fast = once(argv, true);
+    const slow = once(argv, false);
+    expect({ argv, ...fast }).toEqual({ argv, ...slow });
+    return fast;
+  }
+
+  /** The launcher answered by itself (Node could not have started). */
+  function native(argv: string[]): Outcome {
+    const r = once(argv, true, NO_NODE);
+    expect({ argv, status: r.status, stderr: r.stderr }).toEqual({ argv, status: 0, stderr: '' });
+    return r;
+  }
+
+  /** Node answered (it could not start, so the command failed). */
+  function handedOver(argv: string[]): void {
+    const r = once(argv, true, NO_NODE);
+    expect({ argv, stderr: r.stderr }).toEqual({ argv, stderr: expect.stringMatching(/oci-ts-no-node|Cannot find module/) });
+  }
+
+  function writeState(id: string, text: string): void {
+    fs.mkdirSync(path.join(b.root, id), { recursive: true });
+    fs.writeFileSync(path.join(b.root, id, 'state.json'), text);
+  }
+
+  test('state, start, kill, list and --version over the matrix give the same bytes with and without the fast path', () => {
+    b = makeBundle(['sleep', '60'], (c) => {
+      c.annotations = { 'a"b': 'x\\y\nz', é: '😀\u2028', empty: '' };
+    });
+    logFile = path.join(b.dir, 'oci.log');
+    const created = uniqueId('fp-created');
+    const running = uniqueId('fp-running');
+    const paused = uniqueId('fp-paused');
+    for (const id of [created, running, paused]) expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', b.dir, id]).status).toBe(0);
+    expect(run([OCI_TS, '--root', b.root, 'start', running]).status).toBe(0);
+    expect(run([OCI_TS, '--root', b.root, 'start', paused]).status).toBe(0);
+    expect(run([OCI_TS, '--root', b.root, 'pause', paused]).status).toBe(0);
+
+    // containers made by hand: a stopped one, one whose create still runs (this process), one
+    // whose create died, state files Node must word the error for
+    const saved = JSON.parse(fs.readFileSync(path.join(b.root, created, 'state.json'), 'utf8'));
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const myStart = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const synth = (id: string, extra: object) => writeState(id, JSON.stringify({ ...saved, id, pid: 0, startTime: '', cgroupPaths: [], cgroupCreated: [], ...extra }));
+    synth('fp-stopped', {});
+    synth('fp-creating', { creator: { pid: process.pid, startTime: myStart } });
+    synth('fp-creator-died', { creator: { pid: process.pid, startTime: '1' } });
+    synth('fp-escapes', { annotations: { '\u0000nul': '\u001b[31m', 'tab\t': '"\\/' } });
+    synth('fp-index-key', { annotations: { b: '1', 7: '2' } });
+    synth('fp-other-id', { id: 'fp-someone-else' });
+    synth('fp-bad-pid', { pid: -4 });
+    writeState('fp-unreadable', '{"ociVersion": ');
+    writeState('fp-empty', '');
+    fs.mkdirSync(path.join(b.root, 'fp-no-state-file'));
+    fs.writeFileSync(logFile, '');
+
+    const ids = [created, running, paused, 'fp-stopped', 'fp-creating', 'fp-creator-died', 'fp-escapes', 'fp-index-key', 'fp-other-id',
+      'fp-bad-pid', 'fp-unreadable', 'fp-empty', 'fp-no-state-file', 'fp-missing', '..', 'a/b', 'x'.repeat(256)];
+    for (const id of ids) {
+      same(['--root', 'ROOT', 'state', id]);
+      same(['--root', 'ROOT', 'kill', id, '0']);
+      same(['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'state', id]);
+    }
+    for (const id of [running, 'fp-stopped', 'fp-missing']) {
+      same(['--root', 'ROOT', 'kill', id, 'FOO']);
+      same(['--root', 'ROOT', 'kill', id, '99']);
+      same(['--root', 'ROOT', '--log', 'LOG', 'kill', id, 'sigfoo']);
+    }
+    // start of containers that are not created (the created one is started below)
+    for (const id of [running, paused, 'fp-stopped', 'fp-creating', 'fp-unreadable', 'fp-missing']) {
+      same(['--root', 'ROOT', 'start', id]);
+      same(['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'start', id]);
+    }
+    const flagCases: string[][] = [
+      ['--version'], ['-v'], ['--version=false'], ['-h'], ['--help'], ['--root', 'ROOT', 'state', '-h'], ['help', 'state'],
+      ['--root', 'ROOT', 'state'], ['--root', 'ROOT', 'state', running, 'extra'], ['--root', 'ROOT', 'kill'],
+      ['--root', 'ROOT', 'kill', running, '0', 'extra'], ['--root', 'ROOT', '--bogus', 'state', running], ['--root', 'ROOT', 'state', '--bogus', running],
+      ['--root', 'ROOT', '--debug', 'state', running], ['--root', 'ROOT', '--debug=false', 'state', running], ['--root', 'ROOT', '--debug=maybe', 'state', running],
+      ['--root', 'ROOT', '--log-format', 'xml', 'state', running], ['--root', 'ROOT', '--log-format=json', 'state', running],
+      ['--root', 'ROOT', '--rootless=maybe', 'state', running], ['--root', 'ROOT', '--rootless', 'true', 'state', running],
+      ['--root', 'ROOT', '--systemd-cgroup', '--criu', '/x', 'state', running], ['-root=ROOT', 'state', running], ['--root', 'ROOT', '--', 'state', running],
+      ['--root', 'ROOT', 'state', '--', running], ['--root', 'ROOT', '--log', '/nonexistent/dir/oci.log', 'state', running],
+      ['--root', 'ROOT', '--log', 'LOG', 'state', running], ['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'kill', running, 'FOO'],
+      ['--root', '/nonexistent/oci-ts-root', 'state', running], ['--root', 'ROOT/../' + path.basename(b.root), 'state', running],
+      ['--root', 'ROOT', 'kill', '--all', paused, '0'], ['--root', 'ROOT', 'kill', '-a=false', running, '0'], ['--root', 'ROOT', 'kill', running, 'sigrtmin+3'],
+      ['--root', 'ROOT', 'kill', running, 'SIG'], ['--root', 'ROOT', 'kill', running, '99999999999'], ['--root', 'ROOT', 'kill', running, '-9'],
+      ['--root', 'ROOT', 'list'], ['--root', 'ROOT', 'list', '-q'], ['--root', 'ROOT', 'list', '--format', 'json'], ['--root', 'ROOT', 'stat', running],
+      ['--root'], ['--log'],
+    ];
+    for (const argv of flagCases) same(argv);
+
+    // what the launcher serves itself ...
+    for (const id of [created, running, paused, 'fp-stopped', 'fp-creating', 'fp-creator-died', 'fp-escapes']) {
+      expect(native(['--root', 'ROOT', 'state', id]).stdout).toBe(once(['--root', 'ROOT', 'state', id], false).stdout);
+    }
+    native(['--root', 'ROOT', 'kill', running, '0']);
+    native(['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'kill', paused, 'SIGCONT']);
+    expect(native(['--version']).stdout).toBe(once(['--version'], false).stdout);
+    native(['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', '--systemd-cgroup', 'state', running]);
+    // ... and what it leaves to Node
+    for (const argv of [['--root', 'ROOT', 'state', 'fp-index-key'], ['--root', 'ROOT', 'state', 'fp-other-id'], ['--root', 'ROOT', 'state', 'fp-missing'],
+      ['--root', 'ROOT', '--debug', 'state', running], ['--root', 'ROOT', 'kill', '--all', running, '0'], ['--root', 'ROOT', 'kill', 'fp-stopped'],
+      ['--root', 'ROOT', 'start', running], ['--root', 'ROOT', 'list'], ['-h']]) handedOver(argv);
+    expect(once(['--root', 'ROOT', 'state', running], true, { ...NO_NODE, OCI_TS_TRACE: '1' }).status).not.toBe(0);
+
+    for (const id of [created, running, paused]) {
+      expect(run([OCI_TS, '--root', b.root, 'delete', '--force', id]).status).toBe(0);
+      expect(leftovers(b, id)).toEqual([]);
+    }
+  });
+
+  test('start and kill: the same effect and output with and without the fast path', () => {
+    const pairs = [uniqueId('fp-a'), uniqueId('fp-b')];
+    for (const id of pairs) expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', b.dir, id]).status).toBe(0);
+    const outs = pairs.map((id, i) => once(['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'start', id], i === 0));
+    expect(outs[0]).toEqual(outs[1]);
+    expect(outs[0].status).toBe(0);
+    for (const id of pairs) {
+      const st = JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout);
+      expect(st.status).toBe('running');
+      expect(fs.readFileSync(`/proc/${st.pid}/cmdline`, 'utf8')).toBe('sleep\x0060\x00');
+      expect(fs.existsSync(path.join(b.root, id, 'exec.fifo'))).toBe(false);
+    }
+    const kills = pairs.map((id, i) => once(['--root', 'ROOT', 'kill', id, 'KILL'], i === 0));
+    expect(kills[0]).toEqual(kills[1]);
+    expect(kills[0].status).toBe(0);
+    for (const id of pairs) waitFor(() => JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout).status === 'stopped');
+    // a second kill: Node words the error either way
+    const again = pairs.map((id, i) => once(['--root', 'ROOT', 'kill', id, 'KILL'], i === 0));
+    expect(again[0]).toEqual(again[1]);
+    expect(again[0].stderr).toBe('container not running\n');
+    for (const id of pairs) expect(run([OCI_TS, '--root', b.root, 'delete', id]).status).toBe(0);
+
+    // a start the launcher serves itself, and one with a poststart hook, which it leaves to Node
+    const id = uniqueId('fp-native-start');
+    expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', b.dir, id]).status).toBe(0);
+    native(['--root', 'ROOT', 'start', id]);
+    expect(JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout).status).toBe('running');
+    native(['--root', 'ROOT', 'kill', id, 'KILL']);
+    waitFor(() => JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout).status === 'stopped');
+    expect(run([OCI_TS, '--root', b.root, 'delete', id]).status).toBe(0);
+
+    const marker = path.join(b.dir, 'poststart-ran');
+    const config = JSON.parse(fs.readFileSync(path.join(b.dir, 'config.json'), 'utf8'));
+    config.hooks = { poststart: [{ path: '/bin/sh', args: ['sh', '-c', `echo ran > ${marker}`] }] };
+    fs.writeFileSync(path.join(b.dir, 'config.json'), JSON.stringify(config));
+    const hooked = uniqueId('fp-hooked');
+    expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', b.dir, hooked]).status).toBe(0);
+    handedOver(['--root', 'ROOT', 'start', hooked]);
+    expect(JSON.parse(once(['--root', 'ROOT', 'state', hooked], true).stdout).status).toBe('created');
+    expect(once(['--root', 'ROOT', 'start', hooked], true).status).toBe(0);
+    expect(fs.readFileSync(marker, 'utf8')).toBe('ran\n');
+    expect(run([OCI_TS, '--root', b.root, 'delete', '--force', hooked]).status).toBe(0);
+    for (const i of [...pairs, id, hooked]) expect(leftovers(b, i)).toEqual([]);
+  });
+});
