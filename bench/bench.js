@@ -36,10 +36,11 @@ const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
+// scale last: the kernel tears down its thousands of namespaces for a while after it
+const SECTIONS = ['table', 'throughput', 'config', 'peak', 'scale'];
 const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 const NODE = process.execPath;
 const TIME = '/usr/bin/time';
-const SECTIONS = ['table', 'throughput', 'scale', 'config', 'peak'];
 const RUNTIMES = {
   'oci-ts': path.join(ROOT, 'bin', 'oci-ts'),
   runc: '/usr/sbin/runc',
@@ -731,34 +732,41 @@ async function sectionScale(ctx, bundles) {
     notes.push(`only ${N} containers per runtime: ${ctx.scale} would need ~${Math.round(ctx.scale * need)} MiB of the ${Math.round(avail)} MiB available`);
   }
   const k = Math.max(5, Math.min(n, 11));
+  // The same runtime with a second, nearly empty --root: at N it tells what grows with the
+  // containers in the root from what grows with the containers on the host.
+  const empty = runners.map((r) => Object.assign(Object.create(Object.getPrototypeOf(r)), r, {
+    root: `${r.root}-empty`, ids: new Set(), seq: 0, tag: `${r.tag}e`,
+  }));
+  ctx.extraRunners.push(...empty);
   const probes = new Map();
-  const measureAt = async (phase) => {
+  const expected = new Map();
+  const measureAt = async (phase, rs) => {
     progress(`scale: create/state/list, ${phase}`);
     const res = {};
-    res.create = await row(runners, k, (r) => {
+    res.create = await row(rs, k, (r) => {
       const id = r.newId();
       const c = r.run(['create', '--bundle', bundles.sleep, id]);
       r.remove(id);
       return must(c, 'create').ms;
     });
-    res.state = await row(runners, k, (r) => must(r.run(['state', probes.get(r)]), 'state').ms);
-    res.list = await row(runners, k, (r) => {
+    res.state = await row(rs, k, (r) => must(r.run(['state', probes.get(r)]), 'state').ms);
+    res.list = await row(rs, k, (r) => {
       const c = must(r.run(['list', '--format', 'json']), 'list');
       const count = (JSON.parse(c.out || 'null') || []).length;
-      if (count !== made + 1) throw new Failed(`list shows ${count} containers, ${made + 1} made`);
+      if (count !== expected.get(r)) throw new Failed(`list shows ${count} containers, ${expected.get(r)} made`);
       return c.ms;
     });
     return res;
   };
-  const populated = [];
   let made = 0;
   try {
-    for (const r of runners) {
+    for (const r of [...runners, ...empty]) {
       const id = r.newId();
       must(r.run(['create', '--bundle', bundles.sleep, id]), `${r.name} create`);
       probes.set(r, id);
+      expected.set(r, 1);
     }
-    const at0 = await measureAt('1 container');
+    const at0 = await measureAt('1 container', runners);
     // populate all runtimes in steps of 100, 4 in flight, watching the free memory
     const t0 = Date.now();
     const createMs = Object.fromEntries(runners.map((r) => [r.name, 0]));
@@ -767,10 +775,10 @@ async function sectionScale(ctx, bundles) {
       for (const r of runners) {
         await checkpoint();
         const ids = Array.from({ length: step }, () => r.newId());
-        populated.push([r, ids]);
         const res = await r.pool(ids.map((id) => [['create', '--bundle', bundles.sleep, id]]), 4);
         createMs[r.name] += res.ms;
         if (res.failed) throw new Failed(`${r.name}: populating: ${res.failed} creates failed, first: ${res.firstError}`);
+        expected.set(r, expected.get(r) + step);
       }
       made += step;
       progress(`scale: ${made} of ${N} containers per runtime (${Math.round(memAvailableMiB())} MiB available)`);
@@ -780,34 +788,39 @@ async function sectionScale(ctx, bundles) {
       }
     }
     progress(`scale: populated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    const atN = await measureAt(`${made + 1} containers`);
-    const names = runners.map((r) => r.name);
-    const rows = [['', ...names.map((x) => `${x}: 1 → ${made + 1}`)]];
-    const cell = (a, b, x) => (typeof a.result[x] === 'number' && typeof b.result[x] === 'number'
-      ? `${fmtMs(a.result[x])} → ${fmtMs(b.result[x])} (${fmtX(b.result[x] / a.result[x])})`
-      : fmtMs(typeof a.result[x] === 'object' ? a.result[x] : b.result[x]));
-    for (const [label, key] of [['create', 'create'], ['state', 'state'], ['list --format json', 'list']]) {
-      rows.push([label, ...names.map((x) => cell(at0[key], atN[key], x))]);
+    const atN = await measureAt(`${made + 1} containers`, runners);
+    const atE = await measureAt(`a second --root with 1 container, ${made * runners.length} elsewhere`, empty);
+    const total = made * runners.length;
+    const rows = [['', '1 in the root', `${made + 1} in the root (growth)`, `1 in another root, ${total} on the host`]];
+    for (let i = 0; i < runners.length; i++) {
+      const x = runners[i].name;
+      for (const key of ['create', 'state', 'list']) {
+        const a = at0[key].result[x];
+        const b = atN[key].result[x];
+        const c = atE[key].result[empty[i].name];
+        const growth = typeof a === 'number' && typeof b === 'number' ? ` (${fmtX(b / a)})` : '';
+        rows.push([`${x} ${key === 'list' ? 'list --format json' : key}`, fmtMs(a), `${fmtMs(b)}${growth}`, fmtMs(c)]);
+      }
+      rows.push([`${x} populating, 4 in flight`, '', `${(made / (createMs[x] / 1000)).toFixed(1)} creates/s`, '']);
     }
-    rows.push([`populating ${made} (4 in flight)`, ...names.map((x) => `${(made / (createMs[x] / 1000)).toFixed(1)} creates/s`)]);
-    const out = [`scale: ${made} containers (created, not started) beside one probe container under each --root; medians of ${k} rounds at 1 and at ${made + 1} (growth in brackets)`, table(rows)];
-    const lr = atN.list.ratio('oci-ts', 'runc');
-    const cr = atN.create.ratio('oci-ts', 'runc');
-    const sr = atN.state.ratio('oci-ts', 'runc');
-    if (names.includes('oci-ts') && names.includes('runc')) out.push(`at ${made + 1}: oci-ts÷runc create ${fmtX(cr)}, state ${fmtX(sr)}, list ${fmtX(lr)}`);
-    ctx.summary.scale = { made, at0, atN, lr };
+    const out = [`scale: ${made} containers (created, not started) per runtime beside one probe container, all runtimes' at once; medians of ${k} rounds`, table(rows)];
+    const names = runners.map((r) => r.name);
+    if (names.includes('oci-ts') && names.includes('runc')) {
+      out.push(`at ${made + 1} in the root, oci-ts÷runc: create ${fmtX(atN.create.ratio('oci-ts', 'runc'))}, state ${fmtX(atN.state.ratio('oci-ts', 'runc'))}, list ${fmtX(atN.list.ratio('oci-ts', 'runc'))}`);
+    }
+    ctx.summary.scale = { made, at0, atN, atE };
     for (const x of notes) out.push(`note: ${x}`);
     return out;
   } finally {
     // delete the population, 4 in flight, timed for the record
     progress('scale: deleting the population');
     const delMs = {};
-    for (const r of runners) {
+    for (const r of [...runners, ...empty]) {
       const ids = [...r.ids];
       if (!ids.length) continue;
       try {
         const res = await r.pool(ids.map((id) => [['delete', '--force', id]]), 4, true);
-        delMs[r.name] = res.ms;
+        delMs[r.name] = (delMs[r.name] || 0) + res.ms;
         if (!res.failed) ids.forEach((id) => r.ids.delete(id));
       } catch (e) {
         progress(`scale: ${r.name}: delete: ${e.message}`);
@@ -983,6 +996,7 @@ async function main() {
   let fp = null;
   let remote = null;
   let failed = null;
+  let ctx = null;
   const out = [];
   const print = (lines) => { for (const l of lines) { console.log(l); out.push(l); } };
   try {
@@ -1014,7 +1028,7 @@ async function main() {
       fp = new Runner({ name: 'oci-ts FASTPATH=0', bin: RUNTIMES['oci-ts'], tag: 'nofp', dir, env: { ...ENV, OCI_TS_FASTPATH: '0' } });
     }
     print(header(o, runners, fp));
-    const ctx = { runners, fp, n: o.n, dir, total: o.total, reps: o.reps, scale: o.scale, summary: {} };
+    ctx = { runners, fp, n: o.n, dir, total: o.total, reps: o.reps, scale: o.scale, summary: {}, extraRunners: [] };
     const sections = { table: sectionTable, throughput: sectionThroughput, scale: sectionScale, config: sectionConfig, peak: sectionPeak };
     for (const s of SECTIONS) {
       if (!o.sections.includes(s)) continue;
@@ -1026,7 +1040,7 @@ async function main() {
     failed = e;
   } finally {
     progress('cleaning up');
-    const all = fp ? [...runners, fp] : runners;
+    const all = [...runners, ...(fp ? [fp] : []), ...(ctx ? ctx.extraRunners : [])];
     let left;
     try {
       left = await cleanup(all, dir);
