@@ -28,8 +28,10 @@
  *
  * 5. a V8 code cache for the bundle: dist/oci-ts.js is a 20-line loader that compiles
  *    dist/oci-ts-main.js with vm.Script and `cachedData` (dist/oci-ts.codecache, produced here by
- *    running `state <missing id>` once and saving script.createCachedData() at exit, so it holds the
- *    functions of the hot path). Compiling the bundle was the largest part of what oci-ts added to
+ *    running `state` of a stopped container and saving script.createCachedData() at exit, so it holds
+ *    the functions of the hot path; the full bundle's cache, dist/oci-ts-full.codecache, is made in
+ *    the same process by a create that fails at its first side effect and, as root, by a real
+ *    container's create, exec, delete and run: see realWarmup). Compiling the bundle was the largest part of what oci-ts added to
  *    Node's start; with the cache `--version` went from 1.24× to 1.08× of `node -e 0`. A cache from
  *    another Node is rejected by V8 (cachedDataRejected) and the loader just compiles: never fails.
  *
@@ -166,8 +168,38 @@ const script = new vm.Script('(function (exports, require, module, __filename, _
 ${write ? "process.on('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));" : ''}
 const m = { exports: {}, filename: file, id: file };
 script.runInThisContext().call(m.exports, m.exports, require, m, file, path.dirname(file));
-${write ? "if (process.env.OCI_TS_WARMUP_CREATE) m.exports.main(JSON.parse(process.env.OCI_TS_WARMUP_CREATE));" : ''}
+${write ? "if (process.env.OCI_TS_WARMUP) (async () => { for (const argv of JSON.parse(process.env.OCI_TS_WARMUP)) await m.exports.main(argv).catch(() => 1); })();" : ''}
 `;
+}
+
+/**
+ * The warm-up's container (root only): a bundle whose rootfs holds just a copy of the static
+ * oci-ts-init as /init (run with no argument it exits at once), no terminal, under a private --root.
+ * Created, exec'd into, deleted and run, it takes the code cache through every function of those
+ * paths (launch, the state directory, cgroups, the init protocol, exec, delete); without them,
+ * V8 compiles each one lazily on every call, which measured ~10 ms of CPU per create.
+ */
+function realWarmup(root, base) {
+  const init = path.join(ROOT, 'build', 'Release', 'oci-ts-init');
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0 || !fs.existsSync(init) || !fs.existsSync('/sys/fs/cgroup')) return [];
+  const bundle = path.join(root, 'real');
+  for (const d of ['proc', 'dev', 'sys']) fs.mkdirSync(path.join(bundle, 'rootfs', d), { recursive: true });
+  fs.copyFileSync(init, path.join(bundle, 'rootfs', 'init'));
+  fs.chmodSync(path.join(bundle, 'rootfs', 'init'), 0o755);
+  const cfg = JSON.parse(fs.readFileSync(path.join(base, 'config.json'), 'utf8'));
+  cfg.process.terminal = false;
+  cfg.process.args = ['/init'];
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(cfg));
+  const g = ['--root', path.join(root, 'state')];
+  const id = `oci-ts-build-warmup-${process.pid}`;
+  return [
+    [...g, 'create', '--bundle', bundle, '--pid-file', path.join(root, 'pid'), id],
+    [...g, 'exec', id, '/init'],
+    [...g, 'delete', '--force', id],
+    [...g, 'run', '--bundle', bundle, id],
+    // a run that failed half-way leaves the container: delete it either way
+    [...g, 'delete', '--force', id],
+  ];
 }
 
 function writeLoader() {
@@ -178,11 +210,13 @@ function writeLoader() {
   fs.writeFileSync(maker, loaderSource(true));
   const os = require('os');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'oci-ts-build-'));
+  let real = [];
   try {
-    // The hot paths: a state lookup that fails (no container) and the error boundary; then, in the
-    // same process, a create that validates and plans a default bundle and fails at its first side
-    // effect (--root under a regular file), so the validator and planner are in the cache too.
-    // a stopped container's state, so `state` warms the read/derive/print path, not just the error
+    // The hot paths: a state lookup of a stopped container (the read/derive/print path, not just the
+    // error) and the error boundary; then, in the same process, a create that validates and plans a
+    // default bundle and fails at its first side effect (--root under a regular file), so the
+    // validator and planner are in the cache even without root; then, as root, a real container's
+    // create, exec, delete and run (realWarmup).
     fs.mkdirSync(path.join(root, 'codecache-warmup'));
     fs.writeFileSync(path.join(root, 'codecache-warmup', 'state.json'), JSON.stringify({
       ociVersion: '1.3.0', id: 'codecache-warmup', pid: 0, startTime: '', bundle: root, rootfs: root,
@@ -192,12 +226,19 @@ function writeLoader() {
     fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
     fs.writeFileSync(path.join(root, 'file'), '');
     require('child_process').spawnSync(process.execPath, [BUNDLE, 'spec', '--bundle', bundle], { stdio: 'ignore' });
-    const createArgs = ['--root', path.join(root, 'file', 'x'), 'create', '--bundle', bundle, 'codecache-warmup'];
+    real = realWarmup(root, bundle);
+    const warmup = [['--root', path.join(root, 'file', 'x'), 'create', '--bundle', bundle, 'codecache-warmup'], ...real];
     require('child_process').spawnSync(process.execPath, [maker, '--root', root, 'state', 'codecache-warmup'], {
       stdio: 'ignore',
-      env: { ...process.env, OCI_TS_WARMUP_CREATE: JSON.stringify(createArgs), OCI_TS_WRITE_CODECACHE: '1' },
+      timeout: 60000,
+      env: { ...process.env, OCI_TS_WARMUP: JSON.stringify(warmup), OCI_TS_WRITE_CODECACHE: '1' },
     });
   } finally {
+    if (real.length) {
+      const dirs = fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, 'oci-ts', `oci-ts-build-warmup-${process.pid}`));
+      const left = dirs.filter((d) => fs.existsSync(d));
+      if (left.length) log(`the code cache warm-up left cgroups behind: ${left.join(' ')}`);
+    }
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(maker, { force: true });
   }

@@ -11,7 +11,15 @@ export interface FullBundle {
   main(argv: string[]): Promise<number>;
 }
 
+let loaded: FullBundle | undefined;
+
+/** Once per process (the build's code cache warm-up runs several commands in one). */
 export function loadFullBundle(): FullBundle {
+  if (!loaded) loaded = load();
+  return loaded;
+}
+
+function load(): FullBundle {
   trace('hot bundle: handing over to the full bundle');
   const file = path.join(__dirname, 'oci-ts-full.js');
   const cacheFile = path.join(__dirname, 'oci-ts-full.codecache');
