@@ -180,6 +180,7 @@ static void ws(struct parser *ps) {
 }
 
 static int new_node(struct parser *ps, int type) {
+  if (ps->nnodes == OCI_STATE_MAX_NODES) return JFAIL;
   if (ps->nnodes == ps->cap) {
     int cap = ps->cap ? ps->cap * 2 : 256;
     struct jnode *n = realloc(ps->nodes, (size_t)cap * sizeof *n);

@@ -26,8 +26,11 @@
 extern "C" {
 #endif
 
-/* A state.json larger than this is left to Node (the specs engines send are well below 1 MiB). */
-#define OCI_STATE_MAX_BYTES (8u << 20)
+/* A state.json larger than this, or with more JSON values than OCI_STATE_MAX_NODES, is left to
+ * Node (the specs engines send are well below 1 MiB): the launcher runs as root for any caller
+ * that can write under --root, so its memory stays bounded (~50 MiB at most). */
+#define OCI_STATE_MAX_BYTES (4u << 20)
+#define OCI_STATE_MAX_NODES (1 << 20)
 #define OCI_STATE_MAX_DEPTH 200
 
 enum oci_status { OCI_CREATING, OCI_CREATED, OCI_RUNNING, OCI_PAUSED, OCI_STOPPED };

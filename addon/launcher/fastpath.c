@@ -190,6 +190,7 @@ int fp_is_hot(const struct fp_args *a, const char *hot) {
   if (a->error || a->help) return 0;
   if (!a->command) return a->version;
   size_t n = strlen(a->command);
+  if (n == 0) return 0;
   for (const char *p = hot; (p = strstr(p, a->command)); p += n)
     if ((p == hot || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
   return 0;

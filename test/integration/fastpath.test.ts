@@ -124,7 +124,7 @@ describeRoot('native fast path', () => {
       ['--root', 'ROOT', 'kill', '--all', paused, '0'], ['--root', 'ROOT', 'kill', '-a=false', running, '0'], ['--root', 'ROOT', 'kill', running, 'sigrtmin+3'],
       ['--root', 'ROOT', 'kill', running, 'SIG'], ['--root', 'ROOT', 'kill', running, '99999999999'], ['--root', 'ROOT', 'kill', running, '-9'],
       ['--root', 'ROOT', 'list'], ['--root', 'ROOT', 'list', '-q'], ['--root', 'ROOT', 'list', '--format', 'json'], ['--root', 'ROOT', 'stat', running],
-      ['--root'], ['--log'],
+      ['--root'], ['--log'], [''], ['--root', 'ROOT', 'state', ''], ['--root', 'ROOT', 'kill', 'fp-stopped', ''], ['--root', 'ROOT', '', 'state', running],
     ];
     for (const argv of flagCases) same(argv);
 

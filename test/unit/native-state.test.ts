@@ -55,7 +55,7 @@ describe('native state reader', () => {
     same({ ...base, annotations: { 'a"b': 'x\\y', 'new\nline': '\t\b\f\r\u0001\u001f\u007f', é: 'ü😀\u2028\u2029', '': '', '__proto__': 'p' } });
     same({ ...base, annotations: { 'io.kubernetes.pod': 'x', 'org.opencontainers.image': '/' } });
     // escapes JSON.stringify would not write, in the file: re-emitted as it writes them
-    same(JSON.stringify(base).replace(/}$/, ',"annotations":{"\\u0041":"\\/\\u00e9\\ud83d\\ude00\\u001F"}}'));
+    same(JSON.stringify(base).replace(/}$/, ',"annotations":{"\\u0041":"\\/\\u00e9\\ud83d\\ude00\\u001F","__proto__":"p"}}'));
     // pretty-printed file, CR LF and tabs as whitespace
     same(JSON.stringify({ ...base, annotations: { k: 'v' } }, null, '\t').replace(/\n/g, '\r\n'));
   });
@@ -74,6 +74,8 @@ describe('native state reader', () => {
       JSON.stringify(base).replace('"bundle":"/b"', '"bundle":"\\x"'), JSON.stringify(base).replace('"bundle":"/b"', '"bundle":"a\tb"'),
       JSON.stringify(base).replace('"pid":4242', '"pid":04242'), JSON.stringify(base).replace('"owner":""', '"owner":"",'),
       '[' .repeat(100000), '{"a":' .repeat(5000),
+      // more values than the reader takes (memory bound), and more bytes
+      JSON.stringify({ ...base, spec: { n: new Array(1100000).fill(0) } }), JSON.stringify({ ...base, spec: { s: 'x'.repeat(5 << 20) } }),
     ];
     for (const t of bad) expect(nativeText(t)).toBeNull();
     const { pid: _pid, ...noPid } = base;
