@@ -2,6 +2,7 @@
  * capabilities, the console, execve. */
 #include "init.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -81,8 +82,18 @@ void op_hook(const Step &s) {
   if (pfd >= 0) close(pfd);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     char d[512];
-    if (WIFEXITED(status)) snprintf(d, sizeof d, "hook %s exited with status %d", path, WEXITSTATUS(status));
-    else snprintf(d, sizeof d, "hook %s killed by signal %d", path, WTERMSIG(status));
+    /* the words of the runtime's own hooks (hooks/run.ts) and runc's ("error running hook",
+     * Go's "signal: bad system call"), which scripts match */
+    if (WIFEXITED(status)) {
+      snprintf(d, sizeof d, "error running hook %s: exit status %d", path, WEXITSTATUS(status));
+    } else {
+      char name[64];
+      const char *sn = strsignal(WTERMSIG(status));
+      size_t i = 0;
+      for (; sn && sn[i] && i < sizeof name - 1; i++) name[i] = (char)tolower((unsigned char)sn[i]);
+      name[i] = 0;
+      snprintf(d, sizeof d, "error running hook %s: signal: %s (signal %d)", path, name, WTERMSIG(status));
+    }
     fail("hook", d, ECANCELED);
   }
 }
