@@ -48,6 +48,12 @@ export interface LoweredProfile {
   defaultErrno: number;
   arches: string[];
   rules: LoweredRule[];
+  /**
+   * A system call above the largest of these (per architecture) gets ENOSYS, not the default
+   * action: runc's rule, so programs fall back from calls too new for the profile. The names of
+   * the config's own rules, for a denying default whose errno is not ENOSYS already; else empty.
+   */
+  enosysAbove: string[];
 }
 
 /** SCMP_ARCH_X86_64 → x86_64, the name libseccomp resolves. */
@@ -100,7 +106,15 @@ export function lowerSeccomp(s: Seccomp): { profile: LoweredProfile; flags: numb
     flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
   }
   return {
-    profile: { defaultAction, defaultErrno: s.defaultErrnoRet ?? EPERM, arches: (s.architectures ?? []).map(archName), rules },
+    profile: {
+      defaultAction,
+      defaultErrno: s.defaultErrnoRet ?? EPERM,
+      arches: (s.architectures ?? []).map(archName),
+      rules,
+      // runc isAllowAction: allow, log and trace let future calls through (a tracer handles them)
+      enosysAbove: ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(s.defaultAction) || s.defaultErrnoRet === ENOSYS
+        ? [] : [...new Set(written.flatMap((r) => r.names))],
+    },
     flags,
     notify,
   };

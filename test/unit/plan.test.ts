@@ -239,6 +239,8 @@ test('seccomp: lowered for libseccomp, loaded late with no_new_privs and early w
       { names: ['read', 'bogus_call'], action: 0x7fff0000, args: [{ index: 0, op: 4, value: 3, valueTwo: 0 }] },
       { names: ['clone3'], action: 0x00050000, errno: 38, args: [] },
     ],
+    // runc's ENOSYS stub: bounded by the config's own names (not the clone3 rule added above)
+    enosysAbove: ['read', 'bogus_call'],
   });
   expect((late.notes ?? []).join()).toMatch(/unknown to libseccomp, skipped: bogus_call/);
   expect(late.warnings.join()).not.toMatch(/libseccomp/);
@@ -247,6 +249,16 @@ test('seccomp: lowered for libseccomp, loaded late with no_new_privs and early w
   expect(e.indexOf(Op.SECCOMP)).toBeLessThan(e.indexOf(Op.CAPBSET));
   expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOPE' }; }), opts, facts)).toThrow(/\/linux\/seccomp\/defaultAction/);
   expect(() => buildPlan(spec((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY' }; }), opts, facts)).toThrow(/listenerPath/);
+});
+
+test('seccomp: the ENOSYS stub (runc) only for a denying default whose errno is not ENOSYS already', () => {
+  const above = (seccomp: Record<string, unknown>) =>
+    JSON.parse((find(buildPlan(spec((s) => { s.linux!.seccomp = seccomp as any; s.process!.noNewPrivileges = true; }), opts, facts).steps, Op.SECCOMP)[0].args[0] as Buffer).toString()).enosysAbove;
+  const rules = [{ names: ['mkdir', 'kcmp'], action: 'SCMP_ACT_ALLOW' }, { names: ['mkdir'], action: 'SCMP_ACT_LOG' }];
+  expect(above({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: rules })).toEqual(['mkdir', 'kcmp']);
+  expect(above({ defaultAction: 'SCMP_ACT_KILL_PROCESS', syscalls: rules })).toEqual(['mkdir', 'kcmp']);
+  for (const allowing of ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE']) expect(above({ defaultAction: allowing, syscalls: rules })).toEqual([]);
+  expect(above({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38, syscalls: rules })).toEqual([]);
 });
 
 test('mountLabel: a context= option on file systems that take one when SELinux is on, a warning when it is off', () => {
