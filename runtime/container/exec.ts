@@ -142,7 +142,8 @@ function processFromFlags(spec: Spec, o: ExecOptions): Process {
 /** --process FILE: a runtime-spec process object, read as config.json is (readJsonFile). */
 function readProcessFile(file: string): unknown {
   try {
-    return readJsonFile(file, 'process.json', MAX_PROCESS_JSON);
+    // a pipe too (runc reads `exec -p <(...)`), waited for at most 30 s
+    return readJsonFile(file, 'process.json', MAX_PROCESS_JSON, { waitMs: 30000 });
   } catch (e) {
     if (e instanceof JsonFileError) throw new UsageError(`--process ${file}: ${e.problem}`);
     throw e;

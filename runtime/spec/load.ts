@@ -13,6 +13,7 @@
  * be a symlink to a file the caller could not otherwise read (/etc/shadow).
  */
 import fs = require('fs');
+import { sleepSync } from '../sleep';
 import path = require('path');
 import { ConfigError, OciError, describeFsError } from '../errors';
 import { checkDocument } from './limits';
@@ -90,10 +91,11 @@ const KINDS: [number, string][] = [
 /**
  * The one loader of JSON documents a caller names (config.json, exec's process.json): opened
  * without blocking (a FIFO with no writer opens at once), read only if fstat says it is a regular
- * file of at most `limit` bytes, then parsed by parseConfig under `name`. Throws JsonFileError
+ * file of at most `limit` bytes (or, with `pipe`, a pipe: `exec -p <(...)`, as runc reads it, read
+ * to its end, waiting at most `pipe.waitMs` for data), then parsed by parseConfig under `name`. Throws JsonFileError
  * for the file, OciError for the syntax; neither quotes the content.
  */
-export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTES): unknown {
+export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTES, pipe?: { waitMs: number }): unknown {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -102,13 +104,15 @@ export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTE
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
+    const isPipe = pipe !== undefined && st.isFIFO();
+    if (!st.isFile() && !isPipe) {
       const kind = KINDS.find(([k]) => (st.mode & fs.constants.S_IFMT) === k)?.[1] ?? 'a special file';
       throw new JsonFileError(file, `not a regular file (${kind})`);
     }
     const tooLarge = () => new JsonFileError(file, `larger than the limit of ${limit} bytes (${limit / (1 << 20)} MiB)`);
     if (st.size > limit) throw tooLarge();
     // read to the end, whatever stat said (a file may grow), but never past the limit
+    const deadline = Date.now() + (pipe?.waitMs ?? 0);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -117,6 +121,12 @@ export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTE
       try {
         n = fs.readSync(fd, buf, 0, buf.length, null);
       } catch (e) {
+        // a pipe whose writer has not written yet (opened without blocking): wait for it, bounded
+        if (isPipe && (e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          if (Date.now() > deadline) throw new JsonFileError(file, `no data from the pipe in ${pipe!.waitMs / 1000} s`);
+          sleepSync(5);
+          continue;
+        }
         throw new JsonFileError(file, `read: ${describeFsError(e).replace(`${file}: `, '')}`);
       }
       if (n === 0) break;
@@ -124,6 +134,8 @@ export function readJsonFile(file: string, name: string, limit = MAX_CONFIG_BYTE
       total += n;
       if (total > limit) throw tooLarge();
     }
+    // a FIFO nobody writes to reads as empty at once (opened without blocking)
+    if (isPipe && total === 0) throw new JsonFileError(file, 'the pipe is empty (nothing written to it, or no writer)');
     return parseConfig(Buffer.concat(chunks, total).toString('utf8'), name);
   } finally {
     fs.closeSync(fd);
