@@ -233,6 +233,17 @@ export function checkMounts(spec: Spec, warn: Warn): void {
   });
 }
 
+/**
+ * /linux/resources/devices access: r, w and m. runc ignores other letters (runc's own tests write
+ * "rwa"), so do we, with a warning naming the rule: the letter has no effect.
+ */
+export function checkDeviceAccess(spec: Spec, warn: Warn): void {
+  (spec.linux?.resources?.devices ?? []).forEach((d, i) => {
+    const other = [...new Set((d.access ?? '').split('').filter((c) => !'rwm'.includes(c)))];
+    if (other.length) warn(`/linux/resources/devices/${i}/access`, `"${other.join('')}" ${other.length > 1 ? 'are not device accesses' : 'is not a device access'} (r, w, m): ignored, as runc does`);
+  });
+}
+
 /** config-linux.md maskedPaths/readonlyPaths are absolute; runc security(): they need a mount namespace. */
 export function checkMaskedAndReadonlyPaths(spec: Spec): void {
   const l = spec.linux ?? {};
@@ -422,7 +433,7 @@ export function checkSeccomp(spec: Spec): void {
 export const CHECKS: readonly Check[] = [
   checkOciVersion, checkRoot, checkProcess, checkProcessUser, checkNamespaces, checkUserNamespace, checkIdMappings, checkUserIsMapped,
   checkTimeNamespace, checkUts, checkHooks, checkMounts, checkMaskedAndReadonlyPaths, checkDevices, checkRlimits,
-  checkCapabilities, checkScheduler, checkIoPriority, checkSysctl, checkMemoryPolicy, checkNetDevices, checkSeccomp,
+  checkCapabilities, checkScheduler, checkIoPriority, checkSysctl, checkMemoryPolicy, checkNetDevices, checkSeccomp, checkDeviceAccess,
 ];
 
 /**

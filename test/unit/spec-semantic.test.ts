@@ -290,6 +290,16 @@ test('unknown capability names are warned about, not rejected (config.md 1.3: SH
   expect(checkSemantics(d)[0]).toMatch(/^\/process\/capabilities\/inheritable\/0: "chown" is not a known capability/);
 });
 
+test('device cgroup access letters other than r, w, m are warned about and ignored, as runc (its update.bats writes "rwa")', () => {
+  const { specRules } = require('../../runtime/cgroups/v1/devices');
+  const c = base();
+  c.linux.resources = { devices: [{ allow: false, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 11, access: 'rwa' }] };
+  expect(checkSemantics(c)).toEqual(['/linux/resources/devices/1/access: "a" is not a device access (r, w, m): ignored, as runc does']);
+  expect(specRules(c.linux.resources.devices).map((r: any) => r.access)).toEqual(['rwm', 'rw']);
+  // nothing left of it: still an error naming the rule
+  expect(() => specRules([{ allow: true, access: 'xa' }])).toThrow(/\/linux\/resources\/devices\/0\/access.*invalid device access "xa"/);
+});
+
 describe('sysctl', () => {
   const withSysctl = (c: any, key: string) => {
     c.linux.sysctl = { [key]: '1' };

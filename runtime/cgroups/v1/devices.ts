@@ -39,9 +39,11 @@ export function specRules(devices: DeviceCgroupRule[] | undefined): Rule[] {
   return (devices ?? []).map((d, i) => {
     const type = d.type || 'a';
     if (!['a', 'b', 'c'].includes(type)) throw new ConfigError(`${P}/${i}/type`, `invalid device type "${type}" (a, b or c)`);
-    const access = d.access ?? '';
-    if (!/^[rwm]{1,3}$/.test(access) || new Set(access).size !== access.length) {
-      throw new ConfigError(`${P}/${i}/access`, `invalid device access "${access}" (a non-empty combination of r, w, m)`);
+    // as runc (devices.Permissions): r, w and m count, once each; other letters are ignored
+    // (checkDeviceAccess warns about them)
+    const access = ['r', 'w', 'm'].filter((c) => (d.access ?? '').includes(c)).join('');
+    if (!access) {
+      throw new ConfigError(`${P}/${i}/access`, `invalid device access "${d.access ?? ''}" (a non-empty combination of r, w, m)`);
     }
     return { allow: !!d.allow, type, major: d.major ?? ANY, minor: d.minor ?? ANY, access, pointer: `${P}/${i}` };
   });
