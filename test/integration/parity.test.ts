@@ -223,4 +223,39 @@ describeRoot('runc parity', () => {
     expect(['image-dir', 'work-dir', 'checkpoint'].filter((d) => fs.existsSync(path.join(b.dir, d)))).toEqual([]);
     expect(JSON.parse(ociOk(b, ['state', id])).status).toBe('running');
   });
+  test('seccomp with a denying default: a system call above the profile\'s largest gets ENOSYS, a known one the default errno (runc\'s stub)', () => {
+    const cc = run(['sh', '-c', 'command -v gcc']).status === 0;
+    if (!cc) return console.log('skipped: no gcc to build the static probe that makes raw system calls');
+    b = makeBundle(['/nr']);
+    const src = path.join(b.dir, 'nr.c');
+    // syscall(1000) is above any system call; kcmp (312) is named as allowed only for pid 0
+    fs.writeFileSync(src, '#include <errno.h>\n#include <stdio.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n'
+      + 'int main(void) { errno = 0; syscall(1000); int a = errno; errno = 0; syscall(SYS_kcmp, 1, 1, 0, 0, 0); printf("%d %d\\n", a, errno); return 0; }\n');
+    const built = run(['gcc', '-static', '-o', path.join(b.rootfs, 'nr'), src]);
+    expect([built.status, built.stderr]).toEqual([0, '']);
+    const allowed = ['execve', 'brk', 'arch_prctl', 'set_tid_address', 'set_robust_list', 'rseq', 'prlimit64', 'mprotect', 'readlink',
+      'readlinkat', 'getrandom', 'write', 'writev', 'exit_group', 'exit', 'newfstatat', 'fstat', 'ioctl', 'uname', 'openat', 'close', 'read',
+      'futex', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'mmap', 'munmap', 'getpid', 'fcntl', 'capget', 'capset', 'prctl'];
+    const edit = (c: any, extra: Record<string, unknown>) => {
+      c.process.noNewPrivileges = true;
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: [
+        { names: allowed, action: 'SCMP_ACT_ALLOW' },
+        { names: ['kcmp'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] }], ...extra };
+    };
+    edit(b.config, {});
+    b.write();
+    const r = runIn(b);
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '38 1\n', '']);
+    // defaultErrnoRet ENOSYS already: no stub, both get the default's ENOSYS
+    edit(b.config, { defaultErrnoRet: 38 });
+    b.write();
+    expect(runIn(b).stdout).toBe('38 38\n');
+  });
+  test('a startContainer hook killed by a signal: runc\'s words ("error running hook", the signal\'s name), naming the hook', () => {
+    b = makeBundle(['true'], (c) => {
+      c.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'kill -SYS $$'] }] };
+    });
+    const r = runIn(b);
+    expect([r.status, r.stderr.trim()]).toEqual([1, expect.stringMatching(/\/hooks\/startContainer\/0: error running hook \/bin\/sh: signal: bad system call \(signal 31\)$/)]);
+  });
 });
