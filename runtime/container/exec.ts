@@ -204,17 +204,24 @@ export function execCgroupDirs(containerDirs: string[], args: string[], mountinf
     const colon = a.indexOf(':');
     const controllers = colon >= 0 ? a.slice(0, colon).split(',').filter(Boolean) : [];
     const sub = colon >= 0 ? a.slice(colon + 1) : a;
-    if (!sub || sub.startsWith('/') || sub.split('/').some((c) => c === '..' || c === '.')) {
-      // runc's words (" .. is not a sub cgroup path") kept for scripts that match them
-      throw new UsageError(`--cgroup ${a}: ${sub} is not a sub cgroup path: must be a path inside the container's cgroup (relative, without . or ..)`);
+    // runc joins the path to the container's cgroup: "/" and "" are the cgroup itself, "/x" is
+    // its x; only a path that climbs out of it is refused (runc's words, which scripts match)
+    const rel = path.posix.normalize(`./${sub}`).replace(/\/+$/, '') || '.';
+    if (rel === '..' || rel.startsWith('../')) {
+      throw new UsageError(`--cgroup ${a}: ${sub} is not a sub cgroup path: must be a path inside the container's cgroup`);
     }
     let matched = false;
     containerDirs.forEach((d, i) => {
       const h = layout.hierarchies.find((x) => d === x.mountpoint || d.startsWith(x.mountpoint + '/'));
-      const names = h ? (h.version === 2 ? ['unified'] : h.name.split(',')) : [];
-      if (controllers.length && h?.version === 1 && !controllers.some((c) => names.includes(c) || `name=${c}` === h.name)) return;
+      // a v2 cgroup answers to the controllers it has (and "unified"): an unknown name matches nothing
+      const names = h ? (h.version === 2 ? ['unified', ...v2Controllers(d)] : h.name.split(',')) : [];
+      if (controllers.length && !controllers.some((c) => names.includes(c) || `name=${c}` === h?.name)) return;
       matched = true;
-      const target = path.join(d, sub);
+      if (rel === '.') {
+        dirs[i] = d; // the container's own cgroup
+        return;
+      }
+      const target = path.join(d, rel);
       // runc's words (" adding pid ... /cgroup.procs: no such file or directory"), which its tests match
       let why = '';
       try {
@@ -226,9 +233,18 @@ export function execCgroupDirs(containerDirs: string[], args: string[], mountinf
       if (why) throw new UsageError(`--cgroup ${a}: cannot join it: adding pid to ${target}/cgroup.procs: ${why}`);
       dirs[i] = target;
     });
+    // runc's words ("unknown controller X"), which its exec.bats matches
     if (!matched) throw new UsageError(`--cgroup ${a}: unknown controller ${controllers.join(',')}: the container has no cgroup with it`);
   }
   return dirs;
+}
+
+function v2Controllers(dir: string): string[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -231,7 +231,13 @@ describeRoot('exec', () => {
         expect(only.find((l) => /:pids:/.test(l))).toMatch(/\/sub$/);
         expect(only.find((l) => /:memory:/.test(l))).toMatch(new RegExp(`/oci-ts/${c.id}$`));
       }
-      for (const bad of ['../other', '/abs', 'sub/../..']) {
+      // as runc, the path is joined to the container's cgroup: "/sub" is "sub", "/" the cgroup itself
+      const abs = exec(c.b, ['--cgroup', '/sub', c.id, 'cat', '/proc/self/cgroup']);
+      expect([abs.status, abs.stdout]).toEqual([0, r.stdout]);
+      const top = exec(c.b, ['--cgroup', '/', c.id, 'cat', '/proc/self/cgroup']);
+      expect([top.status, top.stdout, top.stderr]).toEqual([0, exec(c.b, [c.id, 'cat', '/proc/self/cgroup']).stdout, '']);
+      expect(exec(c.b, ['--cgroup', 'whaaat:/', c.id, 'true']).stderr).toMatch(/--cgroup whaaat:\/: unknown controller whaaat/);
+      for (const bad of ['../other', 'sub/../..', '/..']) {
         const e = exec(c.b, ['--cgroup', bad, c.id, 'true']);
         expect([e.status, e.stderr]).toEqual([255, expect.stringMatching(/--cgroup .*: must be a path inside the container's cgroup/)]);
       }
