@@ -143,7 +143,10 @@ function processFromFlags(spec: Spec, o: ExecOptions): Process {
 function readProcessFile(file: string): unknown {
   try {
     // a pipe too (runc reads `exec -p <(...)`), waited for at most 30 s
-    return readJsonFile(file, 'process.json', MAX_PROCESS_JSON, { waitMs: 30000 });
+    const proc = readJsonFile(file, 'process.json', MAX_PROCESS_JSON, { waitMs: 30000 });
+    // no user: root, as runc (its process.json is read into a struct whose zero value is uid 0, gid 0)
+    if (proc !== null && typeof proc === 'object' && !Array.isArray(proc) && !('user' in proc)) return { ...proc, user: { uid: 0, gid: 0 } };
+    return proc;
   } catch (e) {
     if (e instanceof JsonFileError) throw new UsageError(`--process ${file}: ${e.problem}`);
     throw e;
