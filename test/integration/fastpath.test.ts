@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawn } from 'child_process';
 import { describeRoot, makeBundle, run, cleanup, uniqueId, Bundle, OCI_TS, leftovers } from './helpers';
 import { waitFor } from './probe';
 
@@ -191,5 +192,47 @@ describeRoot('native fast path', () => {
     expect(fs.readFileSync(marker, 'utf8')).toBe('ran\n');
     expect(run([OCI_TS, '--root', b.root, 'delete', '--force', hooked]).status).toBe(0);
     for (const i of [...pairs, id, hooked]) expect(leftovers(b, i)).toEqual([]);
+  });
+
+  test('a start whose init dies before taking its byte: the same error, printed and logged, with and without the fast path', async () => {
+    const results: Outcome[] = [];
+    for (const fast of [true, false]) {
+      const id = uniqueId('fp-dies');
+      expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', b.dir, id]).status).toBe(0);
+      const pid = JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout).pid as number;
+      // stopped, the init cannot take the byte: start waits on the fifo until it sees the init die
+      process.kill(pid, 'SIGSTOP');
+      fs.writeFileSync(logFile, '');
+      const out = fs.openSync(path.join(b.dir, 'dies.out'), 'w');
+      const err = fs.openSync(path.join(b.dir, 'dies.err'), 'w');
+      const env: NodeJS.ProcessEnv = { ...process.env, OCI_TS_FASTPATH: fast ? '1' : '0' };
+      delete env.NODE_EXTRA_CA_CERTS;
+      const child = spawn(OCI_TS, ['--root', b.root, '--log', logFile, '--log-format', 'json', 'start', id], { env, stdio: ['ignore', out, err] });
+      fs.closeSync(out);
+      fs.closeSync(err);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const holdsFifo = () => {
+        try {
+          return fs.readdirSync(`/proc/${child.pid}/fd`).some((fd) => {
+            try { return fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`).endsWith(`${id}/exec.fifo`); } catch { return false; }
+          });
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 400 && !holdsFifo(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(holdsFifo()).toBe(true);
+      process.kill(pid, 'SIGKILL');
+      const status = await exited;
+      const norm = (t: string) => t.split(id).join('ID').replace(/"time":"[^"]*"/g, '"time":"T"');
+      results.push({ status, stdout: fs.readFileSync(path.join(b.dir, 'dies.out'), 'utf8'), stderr: norm(fs.readFileSync(path.join(b.dir, 'dies.err'), 'utf8')), log: norm(fs.readFileSync(logFile, 'utf8')) });
+      expect(run([OCI_TS, '--root', b.root, 'delete', '--force', id]).status).toBe(0);
+      expect(leftovers(b, id)).toEqual([]);
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]).toEqual({ status: 1, stdout: '', stderr: 'container ID: the init exited before start\n', log: '{"level":"error","msg":"container ID: the init exited before start","time":"T"}\n' });
+    // the launcher's verdict reaches Node only from the launcher: an inherited one is dropped
+    const r = run([OCI_TS, '--root', b.root, 'start', 'fp-missing'], { env: { ...process.env, OCI_TS_FAST_VERDICT: 'not from the launcher' } });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'container fp-missing does not exist\n' });
   });
 });
