@@ -866,14 +866,17 @@ async function sectionPeak(ctx, bundles) {
   const { runners, n } = ctx;
   const { names, has } = layout(ctx);
   if (!fs.existsSync(TIME)) return ['peak: skipped: /usr/bin/time is missing (Debian package `time`)'];
-  const k = Math.min(n, 7);
   const rows = [[...layout(ctx).head]];
+  let cpu = {};
   const peak = (r, args) => {
     const f = path.join(ctx.dir, `peak-${r.tag}`);
-    must(r.raw(TIME, ['-f', '%M', '-o', f, r.bin, ...r.argv(args)]), args[0]);
-    return Number(readOr(f).trim().split('\n').pop()) / 1024;
+    must(r.raw(TIME, ['-f', '%M %U %S', '-o', f, r.bin, ...r.argv(args)]), args[0]);
+    const [kib, user, sys] = readOr(f).trim().split('\n').pop().split(' ').map(Number);
+    (cpu[r.name] = cpu[r.name] || []).push((user + sys) * 1000);
+    return kib / 1024;
   };
   const running = new Map();
+  const cpuRows = [];
   try {
     for (const r of runners) {
       const id = r.newId();
@@ -881,32 +884,41 @@ async function sectionPeak(ctx, bundles) {
       running.set(r, c.status === 0 ? id : null);
     }
     const cases = [
-      ['peak RSS, create', (r) => {
+      ['create', (r) => {
         const id = r.newId();
         try { return peak(r, ['create', '--bundle', bundles.sleep, id]); } finally { r.remove(id); }
       }],
-      ['peak RSS, exec true', (r) => {
+      ['exec true', (r) => {
         if (!running.get(r)) throw new Failed('run --detach failed');
         return peak(r, ['exec', running.get(r), 'true']);
       }],
-      ['peak RSS, state', (r) => {
+      ['state', (r) => {
         if (!running.get(r)) throw new Failed('run --detach failed');
         return peak(r, ['state', running.get(r)]);
       }],
     ];
     for (const [label, fn] of cases) {
       progress(`peak: ${label}`);
-      const res = await row(runners, k, fn);
-      const line = [label, ...names.map((x) => fmtMiB(res.result[x]))];
+      cpu = {};
+      const res = await row(runners, n, fn);
+      const line = [`peak RSS, ${label}`, ...names.map((x) => fmtMiB(res.result[x]))];
       if (has('oci-ts') && has('runc')) line.push(fmtX(res.ratio('oci-ts', 'runc')));
       if (has('oci-ts') && has('crun')) line.push(fmtX(res.ratio('oci-ts', 'crun')));
       rows.push(line);
-      ctx.summary[label] = res.result;
+      ctx.summary[`peak RSS, ${label}`] = res.result;
+      // CPU: GNU time prints 10 ms steps, so the mean, not the median
+      const mean = (x) => (typeof res.result[x] === 'object' || !cpu[x] ? res.result[x] : cpu[x].reduce((a, b) => a + b, 0) / cpu[x].length);
+      const c = Object.fromEntries(names.map((x) => [x, mean(x)]));
+      const cl = [`CPU user+sys, ${label}`, ...names.map((x) => fmtMs(c[x]))];
+      const q = (a, b) => (typeof c[a] === 'number' && typeof c[b] === 'number' && c[b] > 0 ? fmtX(c[a] / c[b]) : '-');
+      if (has('oci-ts') && has('runc')) cl.push(q('oci-ts', 'runc'));
+      if (has('oci-ts') && has('crun')) cl.push(q('oci-ts', 'crun'));
+      cpuRows.push(cl);
     }
   } finally {
     for (const [r, id] of running) if (id) r.remove(id);
   }
-  return [`peak: the runtime process's peak RSS (ru_maxrss from wait4 via ${TIME} -f %M: the largest of its images and of the children it waited for), medians of ${k}`, table(rows)];
+  return [`peak: the runtime process's peak RSS (ru_maxrss from wait4 via ${TIME}: the largest of its images and of the children it waited for; medians of ${n}) and its CPU time (user+sys of it and its waited children, means of ${n})`, table([...rows, ...cpuRows])];
 }
 
 // ---------------------------------------------------------------- cleanup
