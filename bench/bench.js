@@ -862,15 +862,49 @@ async function sectionConfig(ctx, bundles) {
   return [`config: create of bigger configs, medians of ${n} rounds (uncached: --root/.seccomp-cache removed before each create; runc and crun keep no cache)`, table(rows)];
 }
 
+/**
+ * What runs a command and writes "maxrss-KiB user-s sys-s" of it (wait4's rusage) to a file: a tiny
+ * C program compiled here (microseconds), or GNU time (10 ms steps) without a compiler.
+ */
+function rusageHelper(dir) {
+  const src = path.join(dir, 'rusage.c');
+  const bin = path.join(dir, 'rusage');
+  fs.writeFileSync(src, `#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+int main(int argc, char **argv) {
+  if (argc < 3) return 2;
+  pid_t p = fork();
+  if (p < 0) return 2;
+  if (p == 0) { execv(argv[2], argv + 2); _exit(127); }
+  int st; struct rusage ru;
+  if (wait4(p, &st, 0, &ru) < 0) return 2;
+  FILE *f = fopen(argv[1], "w");
+  if (!f) return 2;
+  fprintf(f, "%ld %ld.%06ld %ld.%06ld\\n", ru.ru_maxrss, (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+          (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+  fclose(f);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+`);
+  const cc = spawnSync('cc', ['-O2', '-o', bin, src], { env: ENV, stdio: 'ignore' });
+  if (cc.status === 0) return { bin, args: (f) => [f], what: 'a small wait4 helper' };
+  if (fs.existsSync(TIME)) return { bin: TIME, args: (f) => ['-f', '%M %U %S', '-o', f], what: `${TIME} -f %M` };
+  return null;
+}
+
 async function sectionPeak(ctx, bundles) {
   const { runners, n } = ctx;
   const { names, has } = layout(ctx);
-  if (!fs.existsSync(TIME)) return ['peak: skipped: /usr/bin/time is missing (Debian package `time`)'];
+  const meter = rusageHelper(ctx.dir);
+  if (!meter) return ['peak: skipped: no C compiler (cc) for the rusage helper and no /usr/bin/time (Debian package `time`)'];
   const rows = [[...layout(ctx).head]];
   let cpu = {};
   const peak = (r, args) => {
     const f = path.join(ctx.dir, `peak-${r.tag}`);
-    must(r.raw(TIME, ['-f', '%M %U %S', '-o', f, r.bin, ...r.argv(args)]), args[0]);
+    must(r.raw(meter.bin, [...meter.args(f), r.bin, ...r.argv(args)]), args[0]);
     const [kib, user, sys] = readOr(f).trim().split('\n').pop().split(' ').map(Number);
     (cpu[r.name] = cpu[r.name] || []).push((user + sys) * 1000);
     return kib / 1024;
@@ -906,7 +940,7 @@ async function sectionPeak(ctx, bundles) {
       if (has('oci-ts') && has('crun')) line.push(fmtX(res.ratio('oci-ts', 'crun')));
       rows.push(line);
       ctx.summary[`peak RSS, ${label}`] = res.result;
-      // CPU: GNU time prints 10 ms steps, so the mean, not the median
+      // CPU: the mean, not the median (GNU time prints 10 ms steps)
       const mean = (x) => (typeof res.result[x] === 'object' || !cpu[x] ? res.result[x] : cpu[x].reduce((a, b) => a + b, 0) / cpu[x].length);
       const c = Object.fromEntries(names.map((x) => [x, mean(x)]));
       const cl = [`CPU user+sys, ${label}`, ...names.map((x) => fmtMs(c[x]))];
@@ -918,7 +952,7 @@ async function sectionPeak(ctx, bundles) {
   } finally {
     for (const [r, id] of running) if (id) r.remove(id);
   }
-  return [`peak: the runtime process's peak RSS (ru_maxrss from wait4 via ${TIME}: the largest of its images and of the children it waited for; medians of ${n}) and its CPU time (user+sys of it and its waited children, means of ${n})`, table([...rows, ...cpuRows])];
+  return [`peak: the runtime process's peak RSS (ru_maxrss from wait4 via ${meter.what}: the largest of its images and of the children it waited for; medians of ${n}) and its CPU time (user+sys of it and its waited children, means of ${n})`, table([...rows, ...cpuRows])];
 }
 
 // ---------------------------------------------------------------- cleanup
