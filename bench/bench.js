@@ -560,6 +560,20 @@ async function sectionTable(ctx, bundles) {
       r.remove(id);
     }
   });
+  await step('delete (stopped)', main, (r) => {
+    const id = r.newId();
+    try {
+      must(r.run(['create', '--bundle', bundles.sleep, id]), 'create');
+      must(r.run(['start', id]), 'start');
+      must(r.run(['kill', id, 'KILL']), 'kill');
+      for (let i = 0; i < 200 && !/"status":\s*"stopped"/.test(r.run(['state', id]).out); i++) sleepMs(10);
+      const d = must(r.run(['delete', id]), 'delete');
+      r.ids.delete(id);
+      return d.ms;
+    } finally {
+      if (r.ids.has(id)) r.remove(id);
+    }
+  });
   await step('run /bin/true', main, (r) => {
     const id = r.newId();
     const c = r.run(['run', '--bundle', bundles.true, id]);
