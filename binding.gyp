@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "oci_ts",
-      "sources": [ "addon/src/addon.cc", "addon/src/seccomp.cc", "addon/src/netdev.cc", "addon/src/spawn.cc", "addon/src/devfilter.cc", "addon/src/state.cc", "addon/common/ocistate.c" ],
+      "sources": [ "addon/src/addon.cc", "addon/src/seccomp.cc", "addon/src/netdev.cc", "addon/src/spawn.cc", "addon/src/devfilter.cc", "addon/src/state.cc", "addon/src/cgwarm.cc", "addon/common/ocistate.c" ],
       "include_dirs": [ "<!(node -p \"require('node-addon-api').include_dir\")", "addon/include", "addon/common" ],
       "defines": [ "NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS" ],
       "cflags_cc": [ "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter" ],

@@ -402,6 +402,8 @@ Napi::Value DeriveStatus(const Napi::CallbackInfo &info);
 Napi::Value ParseSignal(const Napi::CallbackInfo &info);
 Napi::Value SignalTable(const Napi::CallbackInfo &info);
 Napi::Value ParseState(const Napi::CallbackInfo &info);
+Napi::Value KeepMigrationWarm(const Napi::CallbackInfo &info);
+Napi::Value StopMigrationWarm(const Napi::CallbackInfo &info);
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair));
@@ -430,6 +432,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
   exports.Set("signalTable", Napi::Function::New(env, SignalTable));
   exports.Set("parseState", Napi::Function::New(env, ParseState));
+  exports.Set("keepMigrationWarm", Napi::Function::New(env, KeepMigrationWarm));
+  exports.Set("stopMigrationWarm", Napi::Function::New(env, StopMigrationWarm));
   return exports;
 }
 

@@ -9,6 +9,7 @@ import { CgroupLayout, Hierarchy, parseProcCgroup } from './detect';
 import { ConfigError, strerror } from '../errors';
 import { sleepSync } from '../sleep';
 import { procStat } from '../state/status';
+import { native } from '../native';
 
 /** The absolute directory in each hierarchy for a cgroupsPath (runc's fs driver rules). */
 export function cgroupDirs(layout: CgroupLayout, cgroupsPath: string, ownCgroups: Map<string, string>): string[] {
@@ -203,22 +204,24 @@ export function cloneIntoDir(layout: CgroupLayout, dirs: string[], namespaces: {
 }
 
 /**
- * Start moving `pid` into the first hierarchy, in libuv's thread pool. The first cgroup v1 migration
- * of a while waits an RCU grace period (~10 ms, cgroup_threadgroup_rwsem); paid here, in a thread,
- * while the init starts up, the synchronous addPid() that follows finds the lock already warm.
- * Failing (the helper exited already) is harmless: addPid() places the real init.
+ * Keep the kernel's cgroup migration lock warm until the returned function is called. The first
+ * migration after a quiet while (a pid written to cgroup.procs, v1 or v2) waits an RCU grace period
+ * (~10 ms, cgroup_threadgroup_rwsem) and holds up forks on the whole host meanwhile; for ~10 ms
+ * after a migration the next one is immediate. A thread of the addon (addon/src/cgwarm.cc) writes
+ * our own pid into the cgroup we are already in (nothing moves) every 4 ms, so that wait is paid
+ * while create or exec validates and plans, and placing the init or exec's helper costs ~0.1 ms.
+ * Call it only when a migration will follow (not for a container cloned straight into its only
+ * cgroup, pure v2). Harmless when it cannot write (not root, no hierarchy): nothing is warmed.
  */
-export function prewarmMigration(dirs: string[], pid: number): void {
-  if (!dirs.length) return;
-  // One thread-pool request (open here, write there): fs.writeFile would need the event loop to
-  // turn between its steps, and create's main thread is blocked in the protocol meanwhile.
-  let fd: number;
-  try {
-    fd = fs.openSync(path.join(dirs[0], 'cgroup.procs'), 'w');
-  } catch {
-    return;
-  }
-  fs.write(fd, String(pid), () => fs.close(fd, () => undefined));
+export function warmMigrationLock(layout: CgroupLayout): () => void {
+  const stop = (): void => undefined;
+  const h = layout.hierarchies.find((x) => x.version === 1) ?? layout.hierarchies[0];
+  if (!h) return stop;
+  const own = parseProcCgroup(readOr('/proc/self/cgroup') ?? '').get(h.name);
+  if (own === undefined || !(h.root === '/' || own === h.root || own.startsWith(h.root + '/'))) return stop;
+  const file = path.join(h.mountpoint, h.root === '/' ? own : own.slice(h.root.length), 'cgroup.procs');
+  if (!native().keepMigrationWarm(file, process.pid, 4, 3000)) return stop;
+  return () => native().stopMigrationWarm();
 }
 
 export function addPid(dirs: string[], pid: number): void {

@@ -15,7 +15,7 @@ import { publicState } from '../state/public';
 import { checkId, stateDir, writeState, writeFileAtomic, makeStateDir, removeStateDir, sweepStale, SavedState } from '../state/store';
 import { ownStartTime, liveStartTime } from '../state/status';
 import { systemdCgroupsPath } from '../cgroups/systemd';
-import { plannedCgroupDirs, makeCgroupDirs, prepareCgroups, checkNotFrozen, cloneIntoDir, removeCgroups, addPid, prewarmMigration, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
+import { plannedCgroupDirs, makeCgroupDirs, prepareCgroups, checkNotFrozen, cloneIntoDir, removeCgroups, addPid, warmMigrationLock, defaultCgroupsPath, cgroupPids, resolveCgroupDirs } from '../cgroups/manager';
 import { parseCgroupMounts } from '../cgroups/detect';
 import { applyResources } from '../cgroups/resources';
 import { runHooks } from '../hooks/run';
@@ -70,8 +70,23 @@ function oomError(spec: Spec, dirs: string[]): ConfigError | undefined {
 }
 
 export async function createContainer(g: GlobalOptions, o: CreateOptions, foreground = false): Promise<Created> {
+  const warm = { stop: (): void => undefined };
+  try {
+    return await createSteps(g, o, foreground, warm);
+  } finally {
+    warm.stop();
+  }
+}
+
+async function createSteps(g: GlobalOptions, o: CreateOptions, foreground: boolean, warm: { stop: () => void }): Promise<Created> {
   trace('create: start');
   checkId(o.id);
+  // one read of mountinfo serves the cgroup layout and the rootfs's parent mount
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  const layout = parseCgroupMounts(mountinfo);
+  // Every v1 hierarchy places the init by a migration, whose grace period is best waited for while
+  // the config is validated and planned (on pure v2 the init is cloned into its cgroup: see below).
+  if (layout.hierarchies.some((h) => h.version === 1)) warm.stop = warmMigrationLock(layout);
   const { bundle, spec, rootfs, warnings } = loadBundle(o.bundle || '.');
   trace('config loaded and validated');
   // config.md: OPTIONAL in the file, REQUIRED for start; the plan is made now, so create needs it (runc too)
@@ -83,15 +98,14 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
   if (g.systemdCgroup && fs.existsSync('/run/systemd/system')) {
     g.warn?.('--systemd-cgroup: the cgroup is laid out as systemd names it, but no transient unit is registered with systemd (oci-ts manages the directories itself)');
   }
-  // one read of mountinfo serves the cgroup layout and the rootfs's parent mount
-  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  const layout = parseCgroupMounts(mountinfo);
   const cgDirs = resolveCgroupDirs(layout, cgroupsPath);
   checkNotFrozen(layout, cgDirs);
   const preserveFds = o.preserveFds + socketActivation(spec);
   // the init is born in its cgroup v2 directory where it can be; the other hierarchies migrate it
   const cloneInto = cloneIntoDir(layout, cgDirs, spec.linux?.namespaces);
   const migrateDirs = cgDirs.filter((d) => d !== cloneInto);
+  // pure v2 with a user namespace (no CLONE_INTO_CGROUP): the init migrates after all
+  if (migrateDirs.length && !layout.hierarchies.some((h) => h.version === 1)) warm.stop = warmMigrationLock(layout);
   // HOME from the image's /etc/passwd when the config has none (runc); the saved config stays the user's
   const process_ = { ...spec.process };
   setHome(process_, rootfs);
@@ -152,10 +166,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
     const rdt = createRdtGroup(spec.linux, o.id);
     undo.push('remove the resctrl group', () => removeRdtGroup(rdt));
     const launched = launch(plan, preserveFds, {
-      onSpawn: (stage0) => {
-        prewarmMigration(migrateDirs, stage0);
-        killPoint('create:spawned');
-      },
+      onSpawn: () => killPoint('create:spawned'),
       onPid: (pid, startTime) => {
         killPoint('create:pid');
         saved.pid = pid;
@@ -169,6 +180,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, foregr
         writeState(g.root, saved, false);
         killPoint('create:pid-saved');
         addPid(migrateDirs, pid);
+        warm.stop();
         if (rdt) addRdtPid(rdt, pid);
         moveNetDevices(spec, pid);
         killPoint('create:placed');

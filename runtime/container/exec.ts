@@ -22,8 +22,8 @@ import { checkSemantics, CAPABILITIES, MAX_ID } from '../spec/semantic';
 import { Process, Spec } from '../spec/types';
 import { buildExecPlan, initialAffinity } from '../plan/assemble';
 import { NAMESPACE_FLAGS, NAMESPACE_PROC_NAME } from '../plan/namespaces';
-import { parseCgroupMounts } from '../cgroups/detect';
-import { addPid } from '../cgroups/manager';
+import { parseCgroupMounts, detectCgroups } from '../cgroups/detect';
+import { addPid, warmMigrationLock } from '../cgroups/manager';
 import { processFacts } from './facts';
 import { sendSeccompListener } from './seccomp-listener';
 import { publicState } from '../state/public';
@@ -263,12 +263,17 @@ export function checkTerminal(terminal: boolean, consoleSocket: string | undefin
   }
 }
 
+/** The container has one cgroup, a v2 one: its processes can be cloned straight into it. */
+function pureV2(dirs: string[]): boolean {
+  return dirs.length === 1 && fs.existsSync(path.join(dirs[0], 'cgroup.controllers'));
+}
+
 /**
  * The container's one cgroup on a pure v2 host, opened for CLONE_INTO_CGROUP; undefined elsewhere
  * (v1 and hybrid hosts have hierarchies a clone cannot enter: stage 0 is placed by writing its pid).
  */
 function intoCgroup(dirs: string[]): number | undefined {
-  if (dirs.length !== 1 || !fs.existsSync(path.join(dirs[0], 'cgroup.controllers'))) return undefined;
+  if (!pureV2(dirs)) return undefined;
   try {
     return fs.openSync(dirs[0], fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   } catch {
@@ -333,6 +338,16 @@ function sendPidfd(socketPath: string, pid: number): void {
 export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   trace('exec: start');
   const s = readState(g.root, o.id);
+  // stage 0 will be placed by writing its pid: the migration's grace period is waited for meanwhile
+  const stopWarm = pureV2(s.cgroupPaths) ? () => undefined : warmMigrationLock(detectCgroups());
+  try {
+    return await execIn(g, o, s, stopWarm);
+  } finally {
+    stopWarm();
+  }
+}
+
+async function execIn(g: GlobalOptions, o: ExecOptions, s: SavedState, stopWarm: () => void): Promise<number> {
   const label = labeler(o);
   const raw = o.processFile ? readProcessFile(o.processFile) : processFromFlags(s.spec, o);
   const { proc, warnings } = validateProcess(s.spec, raw, label);
@@ -382,6 +397,7 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
           trace('exec: helper spawned');
           if (initial) setInitialAffinity(stage0, initial, label);
           if (cgroupFd === undefined) addPid(cgDirs, stage0);
+          stopWarm();
           trace('exec: helper placed in the cgroups');
           killPoint('exec:spawned');
         },

@@ -44,6 +44,13 @@ export interface Native {
   attachDeviceFilter(cgroupDir: string, defaultAllow: boolean, exceptions: DeviceException[]): { attached: number; replaced: number };
   /** ids of the device programs attached to the cgroup directory itself */
   deviceFilterIds(cgroupDir: string): number[];
+  /**
+   * A thread that writes `pid` to `procsFile` every periodMs (for at most maxMs) until
+   * stopMigrationWarm(): keeps the cgroup migration lock warm (manager.ts warmMigrationLock).
+   * false when the file cannot be opened.
+   */
+  keepMigrationWarm(procsFile: string, pid: number, periodMs: number, maxMs: number): boolean;
+  stopMigrationWarm(): void;
   /* addon/common/ocistate.c, shared with the launcher: the one implementation of each */
   /** /proc/PID/stat: state letter, parent pid, start time (field 22); undefined when there is no such process */
   procStat(pid: number): { state: string; ppid: number; startTime: string } | undefined;
