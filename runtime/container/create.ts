@@ -204,11 +204,13 @@ async function createSteps(g: GlobalOptions, o: CreateOptions, foreground: boole
     const oom = oomError(spec, cgDirs);
     if (oom) throw oom;
     delete saved.creator;
-    writeState(g.root, saved);
+    // Not fsync'd (runc does not either): it describes processes that a crash of the machine ends
+    // anyway, and a state file torn by one is `unreadable`, which delete --force still removes.
+    writeState(g.root, saved, false);
     killPoint('create:saved');
     if (o.pidFile) {
       try {
-        writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+        writeFileAtomic(path.resolve(o.pidFile), String(launched.pid), 0o644, false);
       } catch (e) {
         throw new UsageError(`--pid-file ${o.pidFile}: ${(e as Error).message}`);
       }

@@ -431,7 +431,7 @@ async function execIn(g: GlobalOptions, o: ExecOptions, s: SavedState, stopWarm:
   const exited = o.detach ? undefined : waitChild(launched.pid);
   try {
     if (o.pidfdSocket) sendPidfd(o.pidfdSocket, launched.pid);
-    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid));
+    if (o.pidFile) writeFileAtomic(path.resolve(o.pidFile), String(launched.pid), 0o644, false);
   } catch (e) {
     // the caller cannot know the process: it does not stay
     signals?.stop();

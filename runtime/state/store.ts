@@ -1,6 +1,6 @@
 /**
- * The state directory: <root>/<id>/ holding state.json (written atomically: temp file, fsync,
- * rename) and exec.fifo. Commands that change a container hold an flock on the directory.
+ * The state directory: <root>/<id>/ holding state.json (written atomically: temp file, rename;
+ * see writeState for the fsync) and exec.fifo. Commands that change a container hold an flock on the directory.
  *
  * A killed runtime must leave a container that `state`, `list` and `delete --force` can handle
  * (architecture.md "A runtime killed at any moment"), so:
@@ -198,7 +198,10 @@ export function ensureRoot(root: string): void {
   }
 }
 
-/** `durable: false` for the state written while creating: it only has to survive this process. */
+/**
+ * `durable: false` skips the fsync: for what only has to survive this process being killed (the
+ * state written while creating, the final one of create, whose processes a machine crash ends too).
+ */
 export function writeState(root: string, s: SavedState, durable = true): void {
   writeFileAtomic(statePath(root, s.id), JSON.stringify(s), 0o600, durable);
 }
