@@ -15,6 +15,7 @@ import { readState, stateDir, removeStateDir, sweepStale, checkId, SavedState, U
 import { deriveStatus, creatorAlive, ownStartTime, liveStartTime } from '../state/status';
 import { removeCgroups, resolveCgroupDirs, defaultCgroupsPath } from '../cgroups/manager';
 import { detectCgroups } from '../cgroups/detect';
+import { isFrozen, setFrozen } from '../cgroups/freezer';
 import { runHooksWarn } from '../hooks/run';
 import { killContainer, processTree } from './processes';
 import { signalProcess } from './signal';
@@ -25,7 +26,15 @@ import { trace } from '../trace';
 
 export function destroy(g: GlobalOptions, s: SavedState): void {
   trace(`delete: killing the processes of container ${s.id} (init pid ${s.pid})`);
-  killContainer(s);
+  // As runc's destroy (signalAllProcesses): the signals are sent, then a paused container is
+  // thawed, or its frozen processes would never die and its cgroup would stay behind.
+  killContainer(s, undefined, () => {
+    try {
+      if (isFrozen(s.cgroupPaths ?? [])) setFrozen(s.cgroupPaths ?? [], false);
+    } catch (e) {
+      trace(`delete: thawing: ${(e as Error).message}`);
+    }
+  });
   killPoint('delete:killed');
   trace(`delete: removing cgroups ${(s.cgroupCreated ?? []).join(' ') || '(none made by create)'}`);
   for (const w of removeCgroups(s.cgroupCreated ?? [], s.cgroupPaths ?? [])) g.warn?.(w);

@@ -92,12 +92,14 @@ export function containerProcesses(s: OwnerFacts): Owned[] {
  * signal goes through a pidfd checked against the start time, so a recycled pid is never hit.
  * Repeated while new ones appear (a fork racing the kill).
  */
-export function killContainer(s: OwnerFacts, timeoutMs = 10000): void {
+export function killContainer(s: OwnerFacts, timeoutMs = 10000, afterSignal?: () => void): void {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; round < 10; round++) {
     const procs = containerProcesses(s);
     if (!procs.length) return;
     for (const p of procs) signalProcess(p.pid, p.startTime, 9);
+    // a frozen process takes its SIGKILL only once thawed (delete --force of a paused container)
+    afterSignal?.();
     while (procs.some((p) => !isGone(p.pid)) && Date.now() < deadline) sleepSync(2);
     if (Date.now() >= deadline) return;
   }

@@ -136,6 +136,24 @@ describeRoot('pause, resume, ps, kill --all', () => {
     expect([badFormat.status, badFormat.stderr]).toEqual([1, 'invalid format option\n']);
   });
 
+  test('delete --force of a paused container kills its frozen processes and removes its cgroups (runc delete.bats)', () => {
+    b = makeBundle(sh(COUNTER));
+    const id = uniqueId('pausedel');
+    ociOk(b, ['run', '--detach', id]);
+    waitFor(() => count(b) > 0);
+    const procs = pids(b, id);
+    expect(procs.length).toBeGreaterThanOrEqual(2);
+    ociOk(b, ['pause', id]);
+    expect(status(b, id)).toBe('paused');
+    const t = Date.now();
+    const r = oci(b, ['delete', '--force', id]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    // not the 10 s a kill waits for processes that never take their signal
+    expect(Date.now() - t).toBeLessThan(5000 * SLOW);
+    expect(leftovers(b, id)).toEqual([]);
+    expect(procs.filter((p) => fs.existsSync(`/proc/${p}`) && !/\) Z /.test(readTrim(`/proc/${p}/stat`)))).toEqual([]);
+  });
+
   test('kill --all reaches every process, thawing a paused container; of a stopped one it exits 0', () => {
     // pid 1 ignores SIGTERM without a handler; its child does not: `wait` returns once the child dies
     b = makeBundle(sh('sleep 1000 & wait; echo child-gone >/tmp/done; exec sleep 1000'));
