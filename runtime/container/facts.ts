@@ -37,15 +37,22 @@ export function hostProcSysMounts(mountinfo: string, rootfs: string): string[] {
   return out;
 }
 
+/** /proc/self/status, read once per command (hostFacts and processFacts both look at it). */
+let ownStatus: string | undefined;
+function selfStatus(): string {
+  if (ownStatus === undefined) ownStatus = readTrim('/proc/self/status');
+  return ownStatus;
+}
+
 /** CAP_SYS_ADMIN in this process's effective set (open_tree of a bind source needs it; rootless has not). */
 function hasSysAdmin(): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(selfStatus());
   return m ? (BigInt('0x' + m[1]) & (1n << 21n)) !== 0n : false;
 }
 
 /** CapBnd of this process: what the init (its child) can still grant. */
 function ownBounding(): bigint {
-  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readTrim('/proc/self/status'));
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(selfStatus());
   return m ? BigInt('0x' + m[1]) : (1n << 64n) - 1n;
 }
 
@@ -93,6 +100,7 @@ export function processFacts(stateRoot: string): ProcessFacts {
 
 /** `stateRoot` is --root: compiled seccomp filters are cached under it; `mountinfo` is /proc/self/mountinfo. */
 export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: string[], stateRoot: string, mountinfo: string): HostFacts {
+  const realRootfs = fs.realpathSync.native(rootfs);
   return {
     isDirectory(p: string) {
       try {
@@ -101,14 +109,14 @@ export function hostFacts(rootfs: string, layout: CgroupLayout, cgroupDirs: stri
         return undefined;
       }
     },
-    rootfsParentMount: mountPointOf(mountinfo, fs.realpathSync.native(rootfs)),
-    hostProcSysMounts: hostProcSysMounts(mountinfo, fs.realpathSync.native(rootfs)),
+    rootfsParentMount: mountPointOf(mountinfo, realRootfs),
+    hostProcSysMounts: hostProcSysMounts(mountinfo, realRootfs),
     openTreeBinds: hasSysAdmin(),
     // A pure v2 host: the container's /sys/fs/cgroup is its own cgroup2 directory (runc mountCgroupV2).
     cgroup2Dir: layout.mode === 'v2' ? cgroupDirs[0] : undefined,
     cgroupBinds: cgroupDirs.map((d) => {
-      // /sys/fs/cgroup/memory/oci-ts/x → "memory"
-      const rel = path.relative('/sys/fs/cgroup', d).split('/')[0];
+      // /sys/fs/cgroup/memory/oci-ts/x → "memory" (the directories are absolute and normalized)
+      const rel = d.startsWith('/sys/fs/cgroup/') ? d.slice('/sys/fs/cgroup/'.length).split('/')[0] : path.relative('/sys/fs/cgroup', d).split('/')[0];
       return { name: rel, hostPath: d };
     }),
     ...processFacts(stateRoot),
