@@ -90,14 +90,15 @@ mkdir -p "$OUT_DIR" || exit 2
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
 summary="$OUT_DIR/summary.txt"
 
-# The header of the result: what ran, where, when.
+# The header of the result: what ran, where, when (this repository's binary by its relative path).
+shown=${RUNC#"$repo_dir"/}
 cgmode=v1
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then cgmode=v2
 elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then cgmode=hybrid; fi
 commit=$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git -C "$repo_dir" status --porcelain --untracked-files=no 2>/dev/null)" ] || commit="$commit-dirty"
 printf '# runc %s tests/integration/*.bats against %s (%s), %s, oci-ts commit %s, kernel %s, %s cores (%s), %s cgroups, criu %s (conformance/runc-bats.sh)\n' \
-  "$(cat "$RUNC_SRC/VERSION" 2>/dev/null || echo '?')" "$RUNC" "$("$RUNC" --version 2>/dev/null | head -n1)" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+  "$(cat "$RUNC_SRC/VERSION" 2>/dev/null || echo '?')" "$shown" "$("$RUNC" --version 2>/dev/null | head -n1)" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
   "$commit" "$(uname -r)" "$(nproc)" "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$cgmode" \
   "$(criu --version 2>/dev/null | awk '/^Version/ { print $2 }' || true)" > "$summary"
 cat "$summary"
@@ -194,7 +195,7 @@ for name in "${files[@]}"; do
   fi
 done
 rmdir "$run_dir" 2>/dev/null || true
-total="TOTAL files=$nfiles files_pass=$npass tests_ok=$tot_ok tests_failed=$tot_notok skipped=$tot_skip runtime=$RUNC"
+total="TOTAL files=$nfiles files_pass=$npass tests_ok=$tot_ok tests_failed=$tot_notok skipped=$tot_skip runtime=$shown"
 echo "$total" >> "$summary"
 echo "$total"
 if [ -n "$compare" ]; then
