@@ -248,7 +248,13 @@ export function makeStateDir(root: string, s: SavedState, ownStartTime: string, 
   try {
     fd = fs.openSync(tmp, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     native().flock(fd, LOCK_EX);
-    writeFileAtomic(path.join(tmp, 'state.json'), JSON.stringify(s), 0o600, false);
+    // written in place: nobody reads the `~` directory before it is renamed to <id>
+    const file = path.join(tmp, 'state.json');
+    try {
+      fs.writeFileSync(file, JSON.stringify(s), { mode: 0o600 });
+    } catch (e) {
+      throw fsStepError(`writing ${file}`, e);
+    }
     try {
       native().mkfifo(path.join(tmp, 'exec.fifo'), 0o622);
     } catch (e) {
