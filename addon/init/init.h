@@ -66,6 +66,7 @@ void op_remount_ro(const Step &s);
 /* process.cc */
 void op_hook(const Step &s);
 void op_wait_start(const Step &s);
+void release_setup_memory();
 void op_exec_lookup(const Step &s);
 [[noreturn]] void op_exec(const Step &s);
 void op_caps(const Step &s);

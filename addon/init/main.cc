@@ -407,6 +407,7 @@ static void run(Step *steps, uint32_t n) {
       case OP_SECCOMP: {
         /* copy: the filter must be aligned for struct sock_filter */
         const Arg &b = arg(s, 0);
+        release_setup_memory(); /* before a profile can deny madvise */
         struct sock_filter *f = (struct sock_filter *)malloc(b.len ? b.len : 1);
         memcpy(f, b.s, b.len);
         struct sock_fprog prog = {(unsigned short)(b.len / sizeof(struct sock_filter)), f};
