@@ -6,7 +6,8 @@
  * 1. scripts/build-schemas.js: ajv standalone validator (if that script exists);
  * 2. esbuild: runtime/cli/main.ts twice: the HOT bundle (dist/oci-ts-main.js, ~36 KB: state, start,
  *    kill, delete, list, --version, which engines call on every container) and the FULL one
- *    (dist/oci-ts-full.js, every command; the hot bundle hands other commands to it, cli/cold.ts),
+ *    (dist/oci-ts-full.js, every command; the launcher starts it directly for the other commands
+ *    through dist/oci-ts-cold.js, step 4b, and the hot bundle run by hand hands them to it, cli/cold.ts),
  *    each with its own code cache. Loading 36 KB instead of 230 KB took state from 1.21x to 1.13x
  *    of `node -e 0`. One CommonJS file each, for node20. Defines:
  *    __OCI_TS_ROOT__ (absolute repo root: inside a snapshot __dirname means nothing),

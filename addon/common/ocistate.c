@@ -19,8 +19,8 @@ const char *oci_status_name(int status) {
 
 /* ---------- /proc and the cgroup files ---------- */
 
-/* Reads at most size-1 bytes of a file; -1 when it cannot be opened or read. */
-static ssize_t read_file(const char *path, char *buf, size_t size) {
+/* Reads at most size-1 bytes of a file (NUL-terminated); -1 when it cannot be opened or read. */
+ssize_t oci_read_small(const char *path, char *buf, size_t size) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return -1;
   size_t got = 0;
@@ -52,7 +52,7 @@ int oci_proc_stat(long long pid, struct oci_proc *out) {
   char path[64], buf[4096];
   if (pid < 0 || pid > INT32_MAX) return -1;
   snprintf(path, sizeof path, "/proc/%lld/stat", pid);
-  if (read_file(path, buf, sizeof buf) < 0) return -1;
+  if (oci_read_small(path, buf, sizeof buf) < 0) return -1;
   /* the command may hold spaces and parentheses: the fields start after the last ')' */
   char *p = strrchr(buf, ')');
   if (!p || !p[1] || !p[2]) return -1;
@@ -89,22 +89,22 @@ int oci_alive(long long pid, const char *start) {
 static int v1_frozen(const char *dir) {
   char path[4200], buf[256];
   snprintf(path, sizeof path, "%s/freezer.state", dir);
-  ssize_t n = read_file(path, buf, sizeof buf);
+  ssize_t n = oci_read_small(path, buf, sizeof buf);
   for (int i = 0; n >= 0 && strcmp(trim(buf), "FREEZING") == 0 && i < 1000; i++) {
     struct timespec ms = { 0, 1000000 };
     nanosleep(&ms, NULL);
-    n = read_file(path, buf, sizeof buf);
+    n = oci_read_small(path, buf, sizeof buf);
   }
   if (n < 0 || strcmp(trim(buf), "FROZEN") != 0) return 0;
   snprintf(path, sizeof path, "%s/freezer.self_freezing", dir);
-  n = read_file(path, buf, sizeof buf);
+  n = oci_read_small(path, buf, sizeof buf);
   return n < 0 || strcmp(trim(buf), "0") != 0;
 }
 
 static int v2_frozen(const char *dir) {
   char path[4200], buf[64];
   snprintf(path, sizeof path, "%s/cgroup.freeze", dir);
-  return read_file(path, buf, sizeof buf) >= 0 && strcmp(trim(buf), "1") == 0;
+  return oci_read_small(path, buf, sizeof buf) >= 0 && strcmp(trim(buf), "1") == 0;
 }
 
 /* runtime/cgroups/freezer.ts freezerOf: a v1 freezer.state (directories under a "freezer"

@@ -21,6 +21,7 @@
 #define OCI_TS_OCISTATE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,6 +37,9 @@ extern "C" {
 enum oci_status { OCI_CREATING, OCI_CREATED, OCI_RUNNING, OCI_PAUSED, OCI_STOPPED };
 
 const char *oci_status_name(int status);
+
+/* Reads at most size-1 bytes of a file (NUL-terminated); -1 when it cannot be opened or read. */
+ssize_t oci_read_small(const char *path, char *buf, size_t size);
 
 /* /proc/PID/stat: the state letter (first word after the command), parent pid and start time (field 22). */
 struct oci_proc {

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "fastpath.h"
+#include "ocistate.h"
 
 #ifndef OCI_TS_ROOT
 #error "OCI_TS_ROOT must be defined (binding.gyp)"
@@ -102,29 +103,13 @@ static void check_nofile(void) {
   (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Reads a small file into buf (NUL-terminated); returns its length or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t size) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  size_t got = 0;
-  for (;;) {
-    ssize_t n = read(fd, buf + got, size - 1 - got);
-    if (n <= 0) break;
-    got += (size_t)n;
-    if (got >= size - 1) break;
-  }
-  close(fd);
-  buf[got] = '\0';
-  return (ssize_t)got;
-}
-
 /* One cgroup directory: refuse when pids.max leaves no room for PIDS_NEED more tasks. */
 static void check_pids_dir(const char *dir) {
   char path[4096], max[64], cur[64];
   snprintf(path, sizeof path, "%s/pids.max", dir);
-  if (read_small(path, max, sizeof max) <= 0 || strncmp(max, "max", 3) == 0) return;
+  if (oci_read_small(path, max, sizeof max) <= 0 || strncmp(max, "max", 3) == 0) return;
   snprintf(path, sizeof path, "%s/pids.current", dir);
-  if (read_small(path, cur, sizeof cur) <= 0) return;
+  if (oci_read_small(path, cur, sizeof cur) <= 0) return;
   long long m = atoll(max), c = atoll(cur);
   if (m - c >= PIDS_NEED) return;
   char buf[4400];
@@ -153,7 +138,7 @@ static int has_word(const char *list, const char *name) {
 /* Walk from this process's cgroup up to the mount point, in every hierarchy that has pids. */
 static void check_pids(void) {
   static char cg[8192], mi[65536];
-  if (read_small("/proc/self/cgroup", cg, sizeof cg) <= 0 || read_small("/proc/self/mountinfo", mi, sizeof mi) <= 0) return;
+  if (oci_read_small("/proc/self/cgroup", cg, sizeof cg) <= 0 || oci_read_small("/proc/self/mountinfo", mi, sizeof mi) <= 0) return;
   for (char *save = NULL, *line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     /* "ID:CONTROLLERS:PATH"; cgroup v2 is "0::PATH" */
     char *c1 = strchr(line, ':');

@@ -1,6 +1,8 @@
 /**
  * The hot bundle's way to every other command: load dist/oci-ts-full.js (all commands) with its
  * V8 code cache, as the loader does for the hot bundle. Only in the built CLI; never under ts-jest.
+ * bin/oci-ts itself starts the full bundle directly for those commands (dist/oci-ts-cold.js,
+ * scripts/build.js step 4b): this is the way when the hot bundle is run without the launcher.
  */
 import fs = require('fs');
 import path = require('path');
