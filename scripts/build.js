@@ -236,6 +236,8 @@ function writeLoader() {
     });
   } finally {
     if (real.length) {
+      // a warm-up cut short (the timeout) may have left its container: delete --force removes it
+      require('child_process').spawnSync(process.execPath, [BUNDLE, ...real[2]], { stdio: 'ignore', timeout: 30000 });
       const dirs = fs.readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, 'oci-ts', `oci-ts-build-warmup-${process.pid}`));
       const left = dirs.filter((d) => fs.existsSync(d));
       if (left.length) log(`the code cache warm-up left cgroups behind: ${left.join(' ')}`);
