@@ -495,6 +495,17 @@ static char *jstr_dup(struct out *o, const struct parser *ps, int n) {
   return o->oom ? NULL : (char *)(uintptr_t)at; /* an offset until the buffer stops moving */
 }
 
+/* spec.hooks (node `hooks`, -1 when absent) holds hooks of this kind, or something the native
+ * paths do not judge: anything but absent, null or []. */
+static int has_hooks(const struct parser *ps, int hooks, const char *kind) {
+  if (hooks == JFAIL) return 1;
+  if (hooks < 0 || ps->nodes[hooks].type == J_NULL) return 0;
+  if (ps->nodes[hooks].type != J_OBJ) return 1;
+  int list = member(ps, hooks, kind);
+  if (list == JFAIL) return 1;
+  return list >= 0 && ps->nodes[list].type != J_NULL && !(ps->nodes[list].type == J_ARR && ps->nodes[list].child < 0);
+}
+
 int oci_state_parse(const char *text, size_t len, struct oci_state *st) {
   memset(st, 0, sizeof *st);
   if (len > OCI_STATE_MAX_BYTES) return OCI_STATE_UNSURE;
@@ -526,14 +537,18 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *st) {
     if (list < 0 || ps.nodes[list].type != J_ARR) goto done;
     for (int c = ps.nodes[list].child; c >= 0; c = ps.nodes[c].next) {
       if (!is_cstr(&ps, c)) goto done;
-      if (k) continue;
-      if (st->ncgroups == OCI_STATE_MAX_CGROUPS) goto done;
       const char *d = ps.nodes[c].s;
+      size_t n = ps.nodes[c].len;
       /* an absolute, normal path: the kernel resolves it as path.join would */
-      if (d[0] != '/' || strstr(d, "//") || strstr(d, "/./") || strstr(d, "/../") ||
-          (ps.nodes[c].len > 1 && d[ps.nodes[c].len - 1] == '/') ||
-          (ps.nodes[c].len >= 2 && strcmp(d + ps.nodes[c].len - 2, "/.") == 0) ||
-          (ps.nodes[c].len >= 3 && strcmp(d + ps.nodes[c].len - 3, "/..") == 0)) goto done;
+      int normal = d[0] == '/' && !strstr(d, "//") && !strstr(d, "/./") && !strstr(d, "/../") && !(n > 1 && d[n - 1] == '/') &&
+                   !(n >= 2 && strcmp(d + n - 2, "/.") == 0) && !(n >= 3 && strcmp(d + n - 3, "/..") == 0);
+      if (k) {
+        /* cgroupCreated: only what delete removes; an odd one is left to Node's delete */
+        if (st->created_odd || !normal || st->ncreated == OCI_STATE_MAX_CGROUPS) st->created_odd = 1;
+        else st->created[st->ncreated++] = d;
+        continue;
+      }
+      if (st->ncgroups == OCI_STATE_MAX_CGROUPS || !normal) goto done;
       st->cgroups[st->ncgroups++] = d;
     }
   }
@@ -567,16 +582,18 @@ int oci_state_parse(const char *text, size_t len, struct oci_state *st) {
         if (ps.nodes[d].keylen == ps.nodes[c].keylen && memcmp(ps.nodes[d].key, ps.nodes[c].key, ps.nodes[c].keylen) == 0) goto done;
     }
   }
-  /* spec.hooks.poststart: anything but absent, null or [] is left to Node */
+  /* spec.hooks.poststart / poststop: anything but absent, null or [] is left to Node */
   int hooks = member(&ps, spec, "hooks");
-  st->poststart = hooks == JFAIL;
-  if (hooks >= 0) {
-    if (ps.nodes[hooks].type == J_OBJ) {
-      int post = member(&ps, hooks, "poststart");
-      if (post == JFAIL || (post >= 0 && ps.nodes[post].type != J_NULL && !(ps.nodes[post].type == J_ARR && ps.nodes[post].child < 0))) st->poststart = 1;
-    } else if (ps.nodes[hooks].type != J_NULL) {
-      st->poststart = 1;
-    }
+  st->poststart = has_hooks(&ps, hooks, "poststart");
+  st->poststop = has_hooks(&ps, hooks, "poststop");
+  /* spec.linux.intelRdt: a resctrl group is the container's (absent or null: none) */
+  int lnx = member(&ps, spec, "linux");
+  st->intelrdt = lnx == JFAIL;
+  if (lnx >= 0 && ps.nodes[lnx].type == J_OBJ) {
+    int rdt = member(&ps, lnx, "intelRdt");
+    st->intelrdt = rdt == JFAIL || (rdt >= 0 && ps.nodes[rdt].type != J_NULL);
+  } else if (lnx >= 0 && ps.nodes[lnx].type != J_NULL) {
+    st->intelrdt = 1;
   }
 
   st->id = ps.nodes[f[1]].s;

@@ -1,7 +1,7 @@
 /*
  * The saved state of a container as native code reads it, and the derivation of its status: ONE
- * implementation, compiled into both the launcher (bin/oci-ts, which serves `state`, `start` and
- * `kill` of the init without Node) and the addon (runtime/state/status.ts calls it), so the status
+ * implementation, compiled into both the launcher (bin/oci-ts, which serves `state`, `start`,
+ * `kill` of the init and `delete` of a stopped container without Node) and the addon (runtime/state/status.ts calls it), so the status
  * rules exist once. Plain C, no allocation beyond the reader's two buffers, no stdio.
  *
  * Status (architecture.md "The state file"):
@@ -70,8 +70,15 @@ struct oci_state {
   long long pid, creator_pid; /* creator_pid -1: none */
   const char *cgroups[OCI_STATE_MAX_CGROUPS];
   size_t ncgroups;
-  /* spec.hooks.poststart holds hooks (or is something the native paths do not judge) */
-  int poststart;
+  /* SavedState.cgroupCreated, in file order; created_odd: one of them is not an absolute normal
+   * path, or there are more than OCI_STATE_MAX_CGROUPS (the list is then incomplete) */
+  const char *created[OCI_STATE_MAX_CGROUPS];
+  size_t ncreated;
+  int created_odd;
+  /* spec.hooks.poststart / poststop holds hooks (or is something the native paths do not judge) */
+  int poststart, poststop;
+  /* spec.linux.intelRdt is set (a resctrl group), or spec.linux is not an object */
+  int intelrdt;
   /* the public state as `state` prints it, less pid and status: the JSON.stringify(…, null, 2)
    * text of each member (values only), and the annotations block (NULL when absent or empty) */
   char *out; /* one buffer for the pieces below */

@@ -1,6 +1,7 @@
 /*
  * The launcher's native fast path: `state`, `start` (a created container without poststart
- * hooks), `kill` of the init and `--version`, served without starting Node.
+ * hooks), `kill` of the init, `delete` of a stopped container with nothing to decide (see
+ * serve_delete) and `--version`, served without starting Node.
  *
  * TypeScript stays the author of every decision it does not mirror exactly. What this file
  * decides, it decides with the same data and the same code as the Node path:
@@ -15,18 +16,21 @@
  * error, --help, --debug, an unknown or invalid value, an id the TS check refuses, a --root with
  * `..` (path.join would normalise it), a --log that cannot be opened, a state file the native
  * reader does not vouch for, a container in another status than the command needs, poststart
- * hooks, `kill --all`, OCI_TS_TRACE or OCI_TS_TEST_KILL_AT set. Node's answer is then the only
+ * hooks, `kill --all`, a delete that would kill, warn, run poststop hooks or sweep, OCI_TS_TRACE
+ * or OCI_TS_TEST_KILL_AT set. Node's answer is then the only
  * answer, error text and exit status included. The one error met after acting (the init a start
- * released died before it took its byte) is handed over as a verdict (OCI_TS_FAST_VERDICT) for
- * Node's error boundary to print and log.
+ * released died before it took its byte; a renamed state directory delete could not remove) is
+ * handed over as a verdict (OCI_TS_FAST_VERDICT) for Node's error boundary to print and log.
  */
 #define _GNU_SOURCE
 #include "fastpath.h"
 #include "ocistate.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -332,20 +336,34 @@ out:
   return rc;
 }
 
+/* The container's lock as runtime/state/store.ts withLock takes it: LOCK_EX on its state
+ * directory (flags: LOCK_NB to give up at once). The descriptor, or -1. */
+static int lock_container(const char *root, const char *id, int flags) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/%s", root, id);
+  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return -1;
+  while (flock(dfd, LOCK_EX | flags) != 0)
+    if (errno != EINTR) { close(dfd); return -1; }
+  return dfd;
+}
+
+static void unlock_container(int dfd) {
+  if (dfd < 0) return;
+  flock(dfd, LOCK_UN);
+  close(dfd);
+}
+
 /* runtime/container/start.ts: under the container's lock, release the init through exec.fifo. */
 static int serve_start(const char *root, const char *id, const char **verdict) {
   static char msg[PATH_MAX + 256];
   struct oci_state st;
   if (load_state(root, id, &st)) return HANDOVER;
-  int rc = HANDOVER, dfd = -1, locked = 0;
+  int rc = HANDOVER, dfd = -1;
   if (st.poststart) goto out;
   char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/%s", root, id);
-  dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dfd = lock_container(root, id, 0);
   if (dfd < 0) goto out;
-  while (flock(dfd, LOCK_EX) != 0)
-    if (errno != EINTR) goto out;
-  locked = 1;
   if (status_of(root, &st) != OCI_CREATED) goto out;
   snprintf(path, sizeof path, "%s/%s/exec.fifo", root, id);
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -381,8 +399,183 @@ static int serve_start(const char *root, const char *id, const char **verdict) {
   }
   rc = 0;
 out:
-  if (locked) flock(dfd, LOCK_UN);
-  if (dfd >= 0) close(dfd);
+  unlock_container(dfd);
+  oci_state_free(&st);
+  return rc;
+}
+
+/* ---------- delete of a stopped container ---------- */
+
+/* runtime/state/store.ts sweepStale would remove something: a `~<pid>.<start>.<n>` directory under
+ * --root whose process is gone (liveStartTime: no such process, a zombie, another start time). */
+static int sweep_pending(const char *root) {
+  DIR *d = opendir(root);
+  if (!d) return 0; /* sweepStale: an unreadable --root is not swept */
+  int pending = 0;
+  for (struct dirent *e; !pending && (e = readdir(d));) {
+    const char *n = e->d_name, *p = n + 1;
+    if (n[0] != '~') continue;
+    /* ^~(\d+)\.(\d+)\.\d+$ */
+    const char *pid_s = p;
+    while (*p >= '0' && *p <= '9') p++;
+    if (p == pid_s || *p != '.') continue;
+    const char *start = ++p;
+    while (*p >= '0' && *p <= '9') p++;
+    if (p == start || *p != '.') continue;
+    size_t start_len = (size_t)(p - start);
+    const char *seq = ++p;
+    while (*p >= '0' && *p <= '9') p++;
+    if (p == seq || *p) continue;
+    long long pid = 0;
+    for (const char *q = pid_s; *q != '.'; q++) pid = pid > INT32_MAX ? pid : pid * 10 + (*q - '0');
+    struct oci_proc ps;
+    if (oci_proc_stat(pid, &ps) != 0 || strcmp(ps.state, "Z") == 0 || strlen(ps.start) != start_len ||
+        memcmp(ps.start, start, start_len) != 0)
+      pending = 1;
+  }
+  closedir(d);
+  return pending;
+}
+
+/* A directory entry that is a directory (withFileTypes isDirectory: d_type, lstat when unknown). */
+static int is_dir_entry(int dirfd, const struct dirent *e) {
+  if (e->d_type != DT_UNKNOWN) return e->d_type == DT_DIR;
+  struct stat sb;
+  return fstatat(dirfd, e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The cgroup `dir` and its child cgroups hold no process (cgroup.procs empty everywhere). A
+ * directory that is gone holds none; anything unreadable counts as not empty. */
+static int cgroup_empty(const char *dir, int depth) {
+  char path[PATH_MAX];
+  if (depth > 32 || (size_t)snprintf(path, sizeof path, "%s/cgroup.procs", dir) >= sizeof path) return 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT && access(dir, F_OK) != 0 && errno == ENOENT;
+  char byte;
+  ssize_t r;
+  while ((r = read(fd, &byte, 1)) < 0 && errno == EINTR) {}
+  close(fd);
+  if (r != 0) return 0;
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int empty = 1;
+  for (struct dirent *e; empty && (e = readdir(d));) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || !is_dir_entry(dirfd(d), e)) continue;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) empty = 0;
+    else empty = cgroup_empty(path, depth + 1);
+  }
+  closedir(d);
+  return empty;
+}
+
+/* runtime/cgroups/manager.ts rmdirCgroup of a leaf: its child cgroups first. 0, or -1 when a
+ * rmdir failed (Node's delete finishes from there: it retries a busy one, and judges). */
+static int rmdir_cgroup_tree(const char *dir, int depth) {
+  if (depth > 32) return -1;
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT ? 0 : -1;
+  char path[PATH_MAX];
+  int rc = 0;
+  for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 || !is_dir_entry(dirfd(d), e)) continue;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) rc = -1;
+    else rc = rmdir_cgroup_tree(path, depth + 1);
+  }
+  closedir(d);
+  if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT) rc = -1;
+  return rc;
+}
+
+/* String.prototype.length of a UTF-8 path (the reader vouched for its UTF-8): UTF-16 units. */
+static size_t js_length(const char *s) {
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if ((*p & 0xc0) == 0x80) continue;
+    n += *p >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+/* removeCgroups(cgroupCreated, cgroupPaths) when no cgroup holds a process: deepest (longest) first,
+ * in a stable order; the container's own directories with their child cgroups; ancestors only if
+ * empty (shared with other containers: busy or not empty is not an error). 0, or -1 to hand over. */
+static int remove_cgroups(const struct oci_state *st) {
+  size_t order[OCI_STATE_MAX_CGROUPS];
+  for (size_t i = 0; i < st->ncreated; i++) {
+    size_t j = i, len = js_length(st->created[i]);
+    for (; j > 0 && js_length(st->created[order[j - 1]]) < len; j--) order[j] = order[j - 1];
+    order[j] = i;
+  }
+  for (size_t i = 0; i < st->ncreated; i++) {
+    const char *d = st->created[order[i]];
+    int leaf = 0;
+    for (size_t k = 0; k < st->ncgroups; k++) leaf |= strcmp(st->cgroups[k], d) == 0;
+    if (leaf) {
+      if (rmdir_cgroup_tree(d, 0) != 0) return -1;
+    } else if (rmdir(d) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* fs.rmSync(path, { recursive: true, force: true }) of the renamed state directory (files only). */
+static int remove_tree(int parent, const char *name, int depth) {
+  if (unlinkat(parent, name, 0) == 0 || errno == ENOENT) return 0;
+  if ((errno != EISDIR && errno != EPERM) || depth > 16) return -1;
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  DIR *d = fdopendir(fd);
+  if (!d) { close(fd); return -1; }
+  int rc = 0;
+  for (struct dirent *e; rc == 0 && (e = readdir(d));)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) rc = remove_tree(dirfd(d), e->d_name, depth + 1);
+  closedir(d);
+  if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT) rc = -1;
+  return rc;
+}
+
+/*
+ * runtime/container/delete.ts for the one case with nothing to decide: a stopped container (no
+ * creator recorded) without poststop hooks or a resctrl group, whose cgroups hold no process, with
+ * no stale `~` directory to sweep. The same steps in the same order under the same lock: lock
+ * (given up at once if held: Node waits, or kills a stuck create), read and derive under it,
+ * remove the cgroup directories create made, rename the state directory to a `~` name and remove
+ * it. A step that fails before the rename hands over: every step leaves a container that Node's
+ * delete finishes.
+ */
+static int serve_delete(const char *root, const char *id, const char **verdict) {
+  static char msg[PATH_MAX + 256];
+  if (sweep_pending(root)) return HANDOVER;
+  int dfd = lock_container(root, id, LOCK_NB);
+  if (dfd < 0) return HANDOVER;
+  struct oci_state st;
+  if (load_state(root, id, &st)) { unlock_container(dfd); return HANDOVER; }
+  int rc = HANDOVER;
+  if (st.creator_pid >= 0 || st.poststop || st.intelrdt || st.created_odd) goto out;
+  if (status_of(root, &st) != OCI_STOPPED) goto out;
+  for (size_t i = 0; i < st.ncgroups; i++)
+    if (!cgroup_empty(st.cgroups[i], 0)) goto out;
+  if (remove_cgroups(&st) != 0) goto out;
+  /* removeStateDir: `~<pid>.<our start time>.1` (the first temp name of this process) */
+  struct oci_proc self;
+  char from[PATH_MAX], tmp[PATH_MAX];
+  if (oci_proc_stat(getpid(), &self) != 0) snprintf(self.start, sizeof self.start, "0");
+  snprintf(from, sizeof from, "%s/%s", root, id);
+  snprintf(tmp, sizeof tmp, "%s/~%d.%s.1", root, (int)getpid(), self.start);
+  if (rename(from, tmp) != 0) {
+    if (errno == ENOENT) rc = 0;
+    goto out;
+  }
+  rc = 0;
+  if (remove_tree(AT_FDCWD, tmp, 0) != 0) {
+    /* left as a `~` directory: the next create or delete sweeps it once this process is gone */
+    snprintf(msg, sizeof msg, "delete: removing %s: %s", tmp, strerror(errno));
+    *verdict = msg;
+    rc = HANDOVER;
+  }
+out:
+  unlock_container(dfd);
   oci_state_free(&st);
   return rc;
 }
@@ -425,5 +618,6 @@ int fp_serve(const struct fp_conf *c, const struct fp_args *a, const char **verd
   if (strcmp(a->command, "state") == 0) return serve_state(root, id);
   if (strcmp(a->command, "kill") == 0) return a->all ? HANDOVER : serve_kill(root, id, a->nargs > 1 ? a->args[1] : NULL);
   if (strcmp(a->command, "start") == 0) return serve_start(root, id, verdict);
+  if (strcmp(a->command, "delete") == 0) return serve_delete(root, id, verdict);
   return HANDOVER;
 }

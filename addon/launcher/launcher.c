@@ -37,7 +37,8 @@
  * /proc/self/cgroup, /proc/self/mountinfo and two small files per pids cgroup level. Static, no stdio.
  *
  * The native fast path (fastpath.c, same binary): `state`, `start` of a created container without
- * poststart hooks, `kill` of the init and `--version` are served here without Node, from the
+ * poststart hooks, `kill` of the init, `delete` of a stopped container with nothing to decide and
+ * `--version` are served here without Node, from the
  * tables build.js writes into launcher.conf (the flags of options.ts, the hot commands, the
  * version text) and addon/common/ocistate.c (the state reader, status derivation and signal
  * table the addon uses too). Whatever it cannot decide alone goes to Node unchanged: that is only

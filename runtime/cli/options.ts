@@ -44,7 +44,7 @@ export const HOT_COMMANDS = ['delete', 'kill', 'list', 'start', 'state'];
  * The commands bin/oci-ts may serve natively (addon/launcher/fastpath.c): build.js writes their
  * flag tables, and the global flags, into launcher.conf for the launcher's parser.
  */
-export const NATIVE_COMMANDS = ['state', 'start', 'kill'];
+export const NATIVE_COMMANDS = ['state', 'start', 'kill', 'delete'];
 
 /** runc.8 GLOBAL OPTIONS */
 export const GLOBAL_FLAGS: Flag[] = [

@@ -1,8 +1,9 @@
 /**
- * The launcher's native fast path (addon/launcher/fastpath.c): `state`, `start`, `kill` and
- * `--version` answered without Node must be byte-identical to Node's answer (stdout, stderr, exit
- * status, --log file), and everything it cannot decide alone must reach Node. Every case runs
- * twice, with the fast path and with OCI_TS_FASTPATH=0.
+ * The launcher's native fast path (addon/launcher/fastpath.c): `state`, `start`, `kill`, `delete`
+ * and `--version` answered without Node must be byte-identical to Node's answer (stdout, stderr,
+ * exit status, --log file), and everything it cannot decide alone must reach Node. Every case runs
+ * twice, with the fast path and with OCI_TS_FASTPATH=0 (a command that changes a container runs on
+ * two containers in the same state, one each way).
  *
  * Which cases the launcher served itself is checked too: with NODE_OPTIONS naming a module that
  * does not exist, Node cannot start, so a case that still succeeds never ran Node.
@@ -234,5 +235,131 @@ describeRoot('native fast path', () => {
     // the launcher's verdict reaches Node only from the launcher: an inherited one is dropped
     const r = run([OCI_TS, '--root', b.root, 'start', 'fp-missing'], { env: { ...process.env, OCI_TS_FAST_VERDICT: 'not from the launcher' } });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 1, stderr: 'container fp-missing does not exist\n' });
+  });
+  test('delete: a stopped container is removed natively, everything else reaches Node, with the same result either way', () => {
+    const stateOf = (id: string) => JSON.parse(once(['--root', 'ROOT', 'state', id], true).stdout);
+    const saved = (id: string) => JSON.parse(fs.readFileSync(path.join(b.root, id, 'state.json'), 'utf8'));
+    const create = (bundle: Bundle, id: string) => expect(run([OCI_TS, '--root', b.root, 'create', '--bundle', bundle.dir, id]).status).toBe(0);
+    const start = (id: string) => expect(run([OCI_TS, '--root', b.root, 'start', id]).status).toBe(0);
+    const stopped = (bundle: Bundle, id: string) => {
+      create(bundle, id);
+      start(id);
+      expect(run([OCI_TS, '--root', b.root, 'kill', id, 'KILL']).status).toBe(0);
+      waitFor(() => stateOf(id).status === 'stopped');
+    };
+    /** `argv` (ID: the container) on two containers in the same state: with the fast path (or only
+     * natively: Node cannot start) and without; the outcomes with the id written ID. */
+    const pair = (argv: string[], ids: string[], mode: 'fast' | 'native'): Outcome[] => {
+      const outs = ids.map((id, i) => {
+        const words = argv.map((w) => (w === 'ID' ? id : w));
+        const o = i === 1 ? once(words, false) : mode === 'native' ? native(words) : once(words, true);
+        const norm = (t: string) => t.split(id).join('ID');
+        return { status: o.status, stdout: norm(o.stdout), stderr: norm(o.stderr), log: norm(o.log) };
+      });
+      expect(outs[0]).toEqual(outs[1]);
+      return outs;
+    };
+    const gone = (ids: string[]) => {
+      for (const id of ids) {
+        expect(leftovers(b, id)).toEqual([]);
+        expect(fs.readdirSync(b.root).filter((n) => n.startsWith('~'))).toEqual([]);
+      }
+    };
+    fs.writeFileSync(logFile, '');
+
+    // stopped: served natively (Node cannot start), plain, --force, -f with --log
+    for (const argv of [['--root', 'ROOT', 'delete', 'ID'], ['--root', 'ROOT', 'delete', '--force', 'ID'], ['--root', 'ROOT', '--log', 'LOG', '--log-format', 'json', 'delete', '-f', 'ID']]) {
+      const ids = [uniqueId('fp-del'), uniqueId('fp-del')];
+      for (const id of ids) stopped(b, id);
+      expect(pair(argv, ids, 'native')[0]).toEqual({ status: 0, stdout: '', stderr: '', log: 'previous line\n' });
+      gone(ids);
+    }
+
+    // a child cgroup made inside the container's cgroups (every hierarchy): removed with them, natively
+    const nested = [uniqueId('fp-del-nested'), uniqueId('fp-del-nested')];
+    for (const id of nested) {
+      stopped(b, id);
+      for (const d of saved(id).cgroupPaths as string[]) fs.mkdirSync(path.join(d, 'sub', 'deeper'), { recursive: true });
+    }
+    pair(['--root', 'ROOT', 'delete', 'ID'], nested, 'native');
+    gone(nested);
+
+    // what the launcher leaves to Node, with no side effect of its own (the container is still there)
+    const stillThere = (id: string, status: string) => expect(stateOf(id).status).toBe(status);
+    for (const id of ['fp-creator-died', 'fp-unreadable', 'fp-other-id', 'fp-missing']) handedOver(['--root', 'ROOT', 'delete', '--force', id]);
+    stillThere('fp-creator-died', 'stopped');
+    handedOver(['--root', 'ROOT', '--debug', 'delete', 'fp-stopped']);
+    expect(once(['--root', 'ROOT', 'delete', 'fp-stopped'], true, { ...NO_NODE, OCI_TS_TRACE: '1' }).status).not.toBe(0);
+    stillThere('fp-stopped', 'stopped');
+    // a `~` directory of a process that is gone: Node sweeps it
+    const stale = path.join(b.root, '~999999999.1.1');
+    fs.mkdirSync(stale);
+    handedOver(['--root', 'ROOT', 'delete', 'fp-stopped']);
+    stillThere('fp-stopped', 'stopped');
+    expect(once(['--root', 'ROOT', 'delete', 'fp-stopped'], true).status).toBe(0);
+    expect(fs.existsSync(stale) || fs.existsSync(path.join(b.root, 'fp-stopped'))).toBe(false);
+
+    // poststop hooks: Node runs them
+    const hooksRan = path.join(b.dir, 'poststop-ran');
+    const hooked = makeBundle(['sleep', '60'], (c) => {
+      c.hooks = { poststop: [{ path: '/bin/sh', args: ['sh', '-c', `cat >> ${hooksRan}; echo >> ${hooksRan}`] }] };
+    });
+    try {
+      const ids = [uniqueId('fp-del-hook'), uniqueId('fp-del-hook')];
+      for (const id of ids) stopped(hooked, id);
+      handedOver(['--root', 'ROOT', 'delete', ids[0]]);
+      stillThere(ids[0], 'stopped');
+      pair(['--root', 'ROOT', 'delete', 'ID'], ids, 'fast');
+      for (const id of ids) expect(fs.readFileSync(hooksRan, 'utf8')).toContain(`"id":"${id}"`);
+      gone(ids);
+    } finally {
+      cleanup(hooked);
+    }
+
+    // created (runc: delete kills it and removes it), running without and with --force
+    const created = [uniqueId('fp-del-created'), uniqueId('fp-del-created')];
+    for (const id of created) create(b, id);
+    handedOver(['--root', 'ROOT', 'delete', created[0]]);
+    stillThere(created[0], 'created');
+    expect(pair(['--root', 'ROOT', 'delete', 'ID'], created, 'fast')[0].status).toBe(0);
+    gone(created);
+    const running = [uniqueId('fp-del-running'), uniqueId('fp-del-running')];
+    for (const id of running) {
+      create(b, id);
+      start(id);
+    }
+    handedOver(['--root', 'ROOT', 'delete', '--force', running[0]]);
+    expect(pair(['--root', 'ROOT', '--log', 'LOG', 'delete', 'ID'], running, 'fast')[0].stderr).toBe('cannot delete container ID that is not stopped: running\n');
+    for (const id of running) stillThere(id, 'running');
+    expect(pair(['--root', 'ROOT', 'delete', '--force', 'ID'], running, 'fast')[0].status).toBe(0);
+    gone(running);
+    // missing
+    expect(same(['--root', 'ROOT', 'delete', 'fp-missing']).status).toBe(1);
+    expect(same(['--root', 'ROOT', 'delete', '--force', 'fp-missing']).status).toBe(0);
+
+    // a stopped container whose cgroup still holds a process (not the container's): Node decides
+    // (it leaves that cgroup in place and says so)
+    const held = [uniqueId('fp-del-held'), uniqueId('fp-del-held')];
+    const intruders = held.map((id) => {
+      stopped(b, id);
+      const p = spawn('sleep', ['60'], { stdio: 'ignore' });
+      for (const d of saved(id).cgroupPaths as string[]) fs.writeFileSync(path.join(d, 'cgroup.procs'), String(p.pid));
+      return { p, dirs: saved(id).cgroupPaths as string[] };
+    });
+    try {
+      handedOver(['--root', 'ROOT', 'delete', held[0]]);
+      stillThere(held[0], 'stopped');
+      const out = pair(['--root', 'ROOT', 'delete', 'ID'], held, 'fast')[0];
+      expect(out.status).toBe(0);
+      expect(out.stderr).toMatch(/left in place: it holds 1 process\(es\) that are not this container's/);
+      for (const id of held) expect(fs.existsSync(path.join(b.root, id))).toBe(false);
+    } finally {
+      for (const { p, dirs } of intruders) {
+        p.kill('SIGKILL');
+        waitFor(() => dirs.every((d) => !fs.existsSync(d) || fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8') === ''));
+        for (const d of dirs) if (fs.existsSync(d)) fs.rmdirSync(d);
+      }
+    }
+    gone(held);
   });
 });
