@@ -288,6 +288,22 @@ describeRoot('native fast path', () => {
     const stillThere = (id: string, status: string) => expect(stateOf(id).status).toBe(status);
     for (const id of ['fp-creator-died', 'fp-unreadable', 'fp-other-id', 'fp-missing']) handedOver(['--root', 'ROOT', 'delete', '--force', id]);
     stillThere('fp-creator-died', 'stopped');
+    // state files of stopped containers that delete would have to judge: a resctrl group, a
+    // cgroupCreated entry that is not an absolute normal path; the same file without them is served
+    const base = saved('fp-stopped');
+    const synth = (id: string, extra: object) => {
+      fs.mkdirSync(path.join(b.root, id));
+      fs.writeFileSync(path.join(b.root, id, 'state.json'), JSON.stringify({ ...base, id, ...extra }));
+    };
+    synth('fp-del-rdt', { spec: { ...base.spec, linux: { ...base.spec.linux, intelRdt: { closID: 'oci-ts-fp-test' } } } });
+    synth('fp-del-odd-cgroup', { cgroupCreated: ['relative/oci-ts-fp-test'] });
+    synth('fp-del-plain', {});
+    for (const id of ['fp-del-rdt', 'fp-del-odd-cgroup']) {
+      handedOver(['--root', 'ROOT', 'delete', id]);
+      stillThere(id, 'stopped');
+    }
+    native(['--root', 'ROOT', 'delete', 'fp-del-plain']);
+    expect(fs.existsSync(path.join(b.root, 'fp-del-plain'))).toBe(false);
     handedOver(['--root', 'ROOT', '--debug', 'delete', 'fp-stopped']);
     expect(once(['--root', 'ROOT', 'delete', 'fp-stopped'], true, { ...NO_NODE, OCI_TS_TRACE: '1' }).status).not.toBe(0);
     stillThere('fp-stopped', 'stopped');
