@@ -87,7 +87,11 @@ void fail(const char *syscall, const char *detail, int err) {
   l = dl;
   memcpy(buf + off, &l, 4); off += 4;
   memcpy(buf + off, detail, dl); off += dl;
-  if (g_sock < 0 || send_msg(MSG_ERROR, buf, off) < 0) {
+  /* While the sync socket is open the runtime reports the failure. If sending fails there, the
+   * runtime has died or given up on this container (it closed its end after an error of its own,
+   * e.g. a full --root): it says what went wrong, and a second line here would only confuse. */
+  if (g_sock >= 0) (void)send_msg(MSG_ERROR, buf, off);
+  else {
     /* Nobody listens any more (after start): say it on the container's stderr, naming the field. */
     if (dl && (strcmp(syscall, "hook") == 0 || strcmp(syscall, "exec") == 0))
       dprintf(2, "oci-ts-init: %s%s%s\n", g_label, *g_label ? ": " : "", detail);
