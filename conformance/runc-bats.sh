@@ -18,6 +18,7 @@ set -u
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/.." && pwd)
+. "$script_dir/lib.sh"
 
 RUNC_SRC=${RUNC_SRC:-$(cd "$repo_dir/.." && pwd)/runc-src}
 RUNC=${RUNC:-$repo_dir/bin/oci-ts}
@@ -144,15 +145,9 @@ tidy() {
 }
 
 # Baseline ok counts, if comparing.
-declare -A base_ok=()
-if [ -n "$compare" ]; then
-  [ -r "$compare" ] || { echo "error: cannot read baseline $compare" >&2; exit 2; }
-  while read -r name okf _; do
-    case "$okf" in ok=*) base_ok[$name]=${okf#ok=} ;; esac
-  done < <(grep -v '^#' "$compare")
-fi
+[ -z "$compare" ] || load_baseline "$compare"
 
-nfiles=0 npass=0 tot_ok=0 tot_notok=0 tot_skip=0 lower=0
+nfiles=0 npass=0 tot_ok=0 tot_notok=0 tot_skip=0
 for name in "${files[@]}"; do
   name=${name%.bats}; name=${name##*/}
   bats_file="$integ/$name.bats"
@@ -181,25 +176,10 @@ for name in "${files[@]}"; do
   echo "$line" >> "$summary"
   nfiles=$((nfiles + 1)); tot_ok=$((tot_ok + ok)); tot_notok=$((tot_notok + notok)); tot_skip=$((tot_skip + skip))
   if [ "$notok" -eq 0 ] && [ "$notrun" -eq 0 ] && [ "$rc" -eq 0 ] && [ -n "$plan" ]; then npass=$((npass + 1)); fi
-  if [ -n "$compare" ]; then
-    b=${base_ok[$name]:-}
-    if [ -z "$b" ]; then
-      echo "$line   base_ok=?"
-    elif [ "$ok" -lt "$b" ]; then
-      echo "$line   base_ok=$b   <<< LOWER ($((b - ok)) fewer)"; lower=$((lower + 1))
-    else
-      echo "$line   base_ok=$b"
-    fi
-  else
-    echo "$line"
-  fi
+  report_line "$line" "$name" "$ok"
 done
 rmdir "$run_dir" 2>/dev/null || true
 total="TOTAL files=$nfiles files_pass=$npass tests_ok=$tot_ok tests_failed=$tot_notok skipped=$tot_skip runtime=$shown"
 echo "$total" >> "$summary"
 echo "$total"
-if [ -n "$compare" ]; then
-  echo "files below baseline ok count: $lower"
-  [ "$lower" -eq 0 ] || exit 1
-fi
-exit 0
+finish

@@ -18,6 +18,7 @@ set -u
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(cd "$script_dir/.." && pwd)
+. "$script_dir/lib.sh"
 
 RUNTIME_TOOLS=${RUNTIME_TOOLS:-$(cd "$repo_dir/.." && pwd)/runtime-tools}
 RUNTIME=${RUNTIME:-$repo_dir/bin/oci-ts}
@@ -90,15 +91,9 @@ summary="$OUT_DIR/summary.txt"
 : > "$summary"
 
 # Baseline ok counts, if comparing.
-declare -A base_ok=()
-if [ -n "$compare" ]; then
-  [ -r "$compare" ] || { echo "error: cannot read baseline $compare" >&2; exit 2; }
-  while read -r name okf _; do
-    case "$okf" in ok=*) base_ok[$name]=${okf#ok=} ;; esac
-  done < "$compare"
-fi
+[ -z "$compare" ] || load_baseline "$compare"
 
-files=0 clean=0 tot_ok=0 tot_notok=0 tot_skip=0 lower=0
+files=0 clean=0 tot_ok=0 tot_notok=0 tot_skip=0
 for name in "${tests[@]}"; do
   name=${name%.t}; name=${name##*/}
   bin="$RUNTIME_TOOLS/validation/$name/$name.t"
@@ -124,24 +119,9 @@ for name in "${tests[@]}"; do
   echo "$line" >> "$summary"
   files=$((files + 1)); tot_ok=$((tot_ok + ok)); tot_notok=$((tot_notok + notok)); tot_skip=$((tot_skip + skip))
   if [ "$notok" -eq 0 ] && [ "$rc" -eq 0 ] && [ -n "$plan" ]; then clean=$((clean + 1)); fi
-  if [ -n "$compare" ]; then
-    b=${base_ok[$name]:-}
-    if [ -z "$b" ]; then
-      echo "$line   base_ok=?"
-    elif [ "$ok" -lt "$b" ]; then
-      echo "$line   base_ok=$b   <<< LOWER ($((b - ok)) fewer)"; lower=$((lower + 1))
-    else
-      echo "$line   base_ok=$b"
-    fi
-  else
-    echo "$line"
-  fi
+  report_line "$line" "$name" "$ok"
 done
 total="TOTAL files=$files files_clean=$clean asserts_ok=$tot_ok asserts_failed=$tot_notok skipped=$tot_skip"
 echo "$total" >> "$summary"
 echo "$total"
-if [ -n "$compare" ]; then
-  echo "files below baseline ok count: $lower"
-  [ "$lower" -eq 0 ] || exit 1
-fi
-exit 0
+finish
