@@ -121,6 +121,7 @@ static int take_flag(const char *table, int global, int argc, char **argv, int i
     else if (global && eq(name, len, "help")) a->help = v;
     else if (global && eq(name, len, "version")) a->version = v;
     else if (!global && eq(name, len, "all")) a->all = v;
+    else if (!global && eq(name, len, "force")) a->force = v;
     return 1;
   }
   const char *value = inl;
@@ -544,11 +545,13 @@ static int remove_tree(int parent, const char *name, int depth) {
  * it. A step that fails before the rename hands over: every step leaves a container that Node's
  * delete finishes.
  */
-static int serve_delete(const char *root, const char *id, const char **verdict) {
+static int serve_delete(const char *root, const char *id, int force, const char **verdict) {
   static char msg[PATH_MAX + 256];
   if (sweep_pending(root)) return HANDOVER;
   int dfd = lock_container(root, id, LOCK_NB);
-  if (dfd < 0) return HANDOVER;
+  /* deleteContainer: `--force` of a container that is not there succeeds, silently (engines call
+   * it after every container); without --force Node words "does not exist". */
+  if (dfd < 0) return force && (errno == ENOENT || errno == ENOTDIR) ? 0 : HANDOVER;
   struct oci_state st;
   if (load_state(root, id, &st)) { unlock_container(dfd); return HANDOVER; }
   int rc = HANDOVER;
@@ -618,6 +621,6 @@ int fp_serve(const struct fp_conf *c, const struct fp_args *a, const char **verd
   if (strcmp(a->command, "state") == 0) return serve_state(root, id);
   if (strcmp(a->command, "kill") == 0) return a->all ? HANDOVER : serve_kill(root, id, a->nargs > 1 ? a->args[1] : NULL);
   if (strcmp(a->command, "start") == 0) return serve_start(root, id, verdict);
-  if (strcmp(a->command, "delete") == 0) return serve_delete(root, id, verdict);
+  if (strcmp(a->command, "delete") == 0) return serve_delete(root, id, a->force, verdict);
   return HANDOVER;
 }

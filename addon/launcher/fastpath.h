@@ -22,6 +22,7 @@ struct fp_args {
   const char *command; /* NULL: none */
   int known;           /* the command's flags and arity were in launcher.conf and were checked */
   int all;             /* kill --all */
+  int force;           /* delete --force */
   const char *args[FP_MAX_ARGS];
   int nargs;
 };

@@ -286,7 +286,13 @@ describeRoot('native fast path', () => {
 
     // what the launcher leaves to Node, with no side effect of its own (the container is still there)
     const stillThere = (id: string, status: string) => expect(stateOf(id).status).toBe(status);
-    for (const id of ['fp-creator-died', 'fp-unreadable', 'fp-other-id', 'fp-missing']) handedOver(['--root', 'ROOT', 'delete', '--force', id]);
+    for (const id of ['fp-creator-died', 'fp-unreadable', 'fp-other-id']) handedOver(['--root', 'ROOT', 'delete', '--force', id]);
+    // `delete --force` of a container that is not there (engines call it after every container):
+    // the launcher says nothing and exits 0, as Node does; without --force Node words the error
+    native(['--root', 'ROOT', 'delete', '--force', 'fp-missing']);
+    native(['--root', 'ROOT', '--log', 'LOG', 'delete', '-f', 'fp-missing']);
+    handedOver(['--root', 'ROOT', 'delete', 'fp-missing']);
+    handedOver(['--root', 'ROOT', 'delete', '--force=false', 'fp-missing']);
     stillThere('fp-creator-died', 'stopped');
     // state files of stopped containers that delete would have to judge: a resctrl group, a
     // cgroupCreated entry that is not an absolute normal path; the same file without them is served
@@ -352,6 +358,8 @@ describeRoot('native fast path', () => {
     // missing
     expect(same(['--root', 'ROOT', 'delete', 'fp-missing']).status).toBe(1);
     expect(same(['--root', 'ROOT', 'delete', '--force', 'fp-missing']).status).toBe(0);
+    expect(same(['--root', 'ROOT/no-such-root', 'delete', '--force', 'fp-missing']).status).toBe(0);
+    expect(same(['--root', 'ROOT', 'delete', '--force', 'fp-missing/..']).status).not.toBe(0);
 
     // a stopped container whose cgroup still holds a process (not the container's): Node decides
     // (it leaves that cgroup in place and says so)
