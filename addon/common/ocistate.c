@@ -107,21 +107,27 @@ static int v2_frozen(const char *dir) {
   return oci_read_small(path, buf, sizeof buf) >= 0 && strcmp(trim(buf), "1") == 0;
 }
 
-/* runtime/cgroups/freezer.ts freezerOf: a v1 freezer.state (directories under a "freezer"
+/* Which freezer the container's cgroups use: a v1 freezer.state (directories under a "freezer"
  * hierarchy first), else the first cgroup2 directory with cgroup.freeze. */
-static int is_frozen(const char *const *dirs, size_t n) {
+int oci_freezer_of(const char *const *dirs, size_t n, int *version) {
   char path[4200];
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < n; i++) {
       if ((strstr(dirs[i], "/freezer") != NULL) != (pass == 0)) continue;
       snprintf(path, sizeof path, "%s/freezer.state", dirs[i]);
-      if (exists(path)) return v1_frozen(dirs[i]);
+      if (exists(path)) { *version = 1; return (int)i; }
     }
   for (size_t i = 0; i < n; i++) {
     snprintf(path, sizeof path, "%s/cgroup.freeze", dirs[i]);
-    if (exists(path)) return v2_frozen(dirs[i]);
+    if (exists(path)) { *version = 2; return (int)i; }
   }
-  return 0;
+  return -1;
+}
+
+int oci_is_frozen(const char *const *dirs, size_t n) {
+  int version = 0, i = oci_freezer_of(dirs, n, &version);
+  if (i < 0) return 0;
+  return version == 1 ? v1_frozen(dirs[i]) : v2_frozen(dirs[i]);
 }
 
 /* The init has not exec'd the container's program yet: it still runs from the sealed oci-ts-init
@@ -142,7 +148,7 @@ int oci_derive_status(const char *fifo, long long pid, const char *start, long l
   if (creator_pid >= 0) return oci_alive(creator_pid, creator_start) ? OCI_CREATING : OCI_STOPPED;
   if (!oci_alive(pid, start)) return OCI_STOPPED;
   /* frozen before created, as runc's refreshState: a created container can be paused too */
-  if (is_frozen(cgroups, ncgroups)) return OCI_PAUSED;
+  if (oci_is_frozen(cgroups, ncgroups)) return OCI_PAUSED;
   return exists(fifo) && init_waiting(pid) ? OCI_CREATED : OCI_RUNNING;
 }
 

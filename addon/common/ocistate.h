@@ -60,6 +60,15 @@ int oci_alive(long long pid, const char *start);
 int oci_derive_status(const char *fifo, long long pid, const char *start, long long creator_pid,
                       const char *creator_start, const char *const *cgroups, size_t ncgroups);
 
+/*
+ * The container's freezer (runtime/cgroups/freezer.ts drives it): the index in dirs of the
+ * directory holding it, its version in *version (1: freezer.state, 2: cgroup.freeze), -1 for none.
+ * oci_is_frozen: that freezer is frozen (v1: FROZEN once FREEZING settles, and by itself; v2:
+ * cgroup.freeze reads 1).
+ */
+int oci_freezer_of(const char *const *dirs, size_t n, int *version);
+int oci_is_frozen(const char *const *dirs, size_t n);
+
 /* What the native paths need of a state.json, valid while the oci_state it came from lives. */
 #define OCI_STATE_MAX_CGROUPS 64
 struct oci_state {

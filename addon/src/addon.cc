@@ -399,6 +399,8 @@ Napi::Value ReapChild(const Napi::CallbackInfo &info);
 Napi::Value ProcStat(const Napi::CallbackInfo &info);
 Napi::Value Alive(const Napi::CallbackInfo &info);
 Napi::Value DeriveStatus(const Napi::CallbackInfo &info);
+Napi::Value FreezerOf(const Napi::CallbackInfo &info);
+Napi::Value IsFrozen(const Napi::CallbackInfo &info);
 Napi::Value ParseSignal(const Napi::CallbackInfo &info);
 Napi::Value SignalTable(const Napi::CallbackInfo &info);
 Napi::Value ParseState(const Napi::CallbackInfo &info);
@@ -429,6 +431,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("procStat", Napi::Function::New(env, ProcStat));
   exports.Set("alive", Napi::Function::New(env, Alive));
   exports.Set("deriveStatus", Napi::Function::New(env, DeriveStatus));
+  exports.Set("freezerOf", Napi::Function::New(env, FreezerOf));
+  exports.Set("isFrozen", Napi::Function::New(env, IsFrozen));
   exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
   exports.Set("signalTable", Napi::Function::New(env, SignalTable));
   exports.Set("parseState", Napi::Function::New(env, ParseState));

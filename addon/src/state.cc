@@ -36,6 +36,43 @@ Napi::Value Alive(const Napi::CallbackInfo &info) {
   return Napi::Boolean::New(env, oci_alive(pid_arg(info[0]), start.c_str()) != 0);
 }
 
+/* The strings of a JS array, kept alive in `keep`, as the C array of pointers the C code takes. */
+static std::vector<const char *> c_strings(const Napi::Array &a, std::vector<std::string> &keep) {
+  for (uint32_t i = 0; i < a.Length(); i++) keep.push_back(a.Get(i).ToString());
+  std::vector<const char *> ptrs;
+  for (auto &d : keep) ptrs.push_back(d.c_str());
+  return ptrs;
+}
+
+/* freezerOf(dirs) -> {index, version} | undefined */
+Napi::Value FreezerOf(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "freezerOf(dirs)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<std::string> keep;
+  std::vector<const char *> ptrs = c_strings(info[0].As<Napi::Array>(), keep);
+  int version = 0, i = oci_freezer_of(ptrs.data(), ptrs.size(), &version);
+  if (i < 0) return env.Undefined();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("index", Napi::Number::New(env, i));
+  o.Set("version", Napi::Number::New(env, version));
+  return o;
+}
+
+/* isFrozen(dirs) -> boolean */
+Napi::Value IsFrozen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) {
+    Napi::TypeError::New(env, "isFrozen(dirs)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<std::string> keep;
+  std::vector<const char *> ptrs = c_strings(info[0].As<Napi::Array>(), keep);
+  return Napi::Boolean::New(env, oci_is_frozen(ptrs.data(), ptrs.size()) != 0);
+}
+
 /* deriveStatus(fifo, pid, startTime, creatorPid (-1: none), creatorStartTime, cgroupPaths) -> status */
 Napi::Value DeriveStatus(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -46,11 +83,8 @@ Napi::Value DeriveStatus(const Napi::CallbackInfo &info) {
   std::string fifo = info[0].As<Napi::String>(), start = info[2].As<Napi::String>(), cstart = info[4].As<Napi::String>();
   double cp = info[3].As<Napi::Number>().DoubleValue();
   long long creator = cp < 0 ? -1 : pid_arg(info[3]);
-  Napi::Array dirs = info[5].As<Napi::Array>();
   std::vector<std::string> keep;
-  for (uint32_t i = 0; i < dirs.Length(); i++) keep.push_back(dirs.Get(i).ToString());
-  std::vector<const char *> ptrs;
-  for (auto &d : keep) ptrs.push_back(d.c_str());
+  std::vector<const char *> ptrs = c_strings(info[5].As<Napi::Array>(), keep);
   int status = oci_derive_status(fifo.c_str(), pid_arg(info[1]), start.c_str(), creator, cstart.c_str(), ptrs.data(), ptrs.size());
   return Napi::String::New(env, oci_status_name(status));
 }

@@ -59,6 +59,10 @@ export interface Native {
   /** the container's status (runtime/state/status.ts); creatorPid -1 when no creator is recorded */
   deriveStatus(fifo: string, pid: number, startTime: string, creatorPid: number, creatorStartTime: string, cgroupPaths: string[]):
     'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  /** the container's freezer: the index in dirs of its directory and its version; undefined for none */
+  freezerOf(dirs: string[]): { index: number; version: 1 | 2 } | undefined;
+  /** that freezer is frozen (cgroups/freezer.ts) */
+  isFrozen(dirs: string[]): boolean;
   /** a signal name or number as `kill` takes it; -1 when unknown */
   parseSignal(raw: string): number;
   /** the signal names (without SIG) and their numbers */

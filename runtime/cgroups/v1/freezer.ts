@@ -7,7 +7,7 @@
  *            cgroup that never freezes is thawed again and the error says so)
  *   thaw   → freezer.state = THAWED
  *   frozen → freezer.state is FROZEN and freezer.self_freezing is 1 (frozen by itself, not through a
- *            frozen ancestor, as runc's GetState)
+ *            frozen ancestor, as runc's GetState): read by addon/common/ocistate.c (oci_is_frozen)
  */
 import fs = require('fs');
 import path = require('path');
@@ -22,16 +22,6 @@ function read(dir: string, file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function frozen(dir: string): boolean {
-  let state = read(dir, STATE);
-  for (let i = 0; state === 'FREEZING' && i < 1000; i++) {
-    sleepSync(1); // settling: runc waits for a stable state too
-    state = read(dir, STATE);
-  }
-  if (state !== 'FROZEN') return false;
-  return read(dir, 'freezer.self_freezing') !== '0';
 }
 
 export function setFrozen(dir: string, freeze: boolean): void {

@@ -5,20 +5,13 @@
  * Consumes no spec field: `pause`/`resume` and `kill --all` drive it.
  *   freeze → cgroup.freeze = 1, then cgroup.events polled until "frozen 1" (10 s at most, as runc)
  *   thaw   → cgroup.freeze = 0
- *   frozen → cgroup.freeze reads 1 (this cgroup was frozen, not an ancestor)
+ *   frozen → cgroup.freeze reads 1 (this cgroup was frozen, not an ancestor): read by
+ *            addon/common/ocistate.c (oci_is_frozen)
  */
 import fs = require('fs');
 import path = require('path');
 import { OciError } from '../../errors';
 import { sleepSync } from '../../sleep';
-
-export function frozen(dir: string): boolean {
-  try {
-    return fs.readFileSync(path.join(dir, 'cgroup.freeze'), 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
-}
 
 export function setFrozen(dir: string, freeze: boolean): void {
   fs.writeFileSync(path.join(dir, 'cgroup.freeze'), freeze ? '1' : '0');
