@@ -16,11 +16,15 @@ export function cgroupDirs(layout: CgroupLayout, cgroupsPath: string, ownCgroups
   return layout.hierarchies.map((h) => {
     // A relative path is taken below the runtime's own cgroup, as runc's fs driver does.
     const base = cgroupsPath.startsWith('/') ? '/' : ownCgroups.get(h.name) ?? '/';
-    const inHierarchy = path.posix.join(base, cgroupsPath);
-    // The mount may show only a subtree (mountinfo root): strip it.
-    const rel = h.root !== '/' && inHierarchy.startsWith(h.root) ? inHierarchy.slice(h.root.length) : inHierarchy;
-    return path.join(h.mountpoint, rel);
+    return dirInHierarchy(h, path.posix.join(base, cgroupsPath));
   });
+}
+
+/** The directory of a cgroup path of hierarchy h (as /proc/PID/cgroup names it) under its mount. */
+function dirInHierarchy(h: Hierarchy, inHierarchy: string): string {
+  // The mount may show only a subtree (mountinfo root): strip it.
+  const rel = h.root !== '/' && inHierarchy.startsWith(h.root) ? inHierarchy.slice(h.root.length) : inHierarchy;
+  return path.join(h.mountpoint, rel);
 }
 
 export function defaultCgroupsPath(id: string): string {
@@ -219,7 +223,7 @@ export function warmMigrationLock(layout: CgroupLayout): () => void {
   if (!h) return stop;
   const own = parseProcCgroup(readOr('/proc/self/cgroup') ?? '').get(h.name);
   if (own === undefined || !(h.root === '/' || own === h.root || own.startsWith(h.root + '/'))) return stop;
-  const file = path.join(h.mountpoint, h.root === '/' ? own : own.slice(h.root.length), 'cgroup.procs');
+  const file = path.join(dirInHierarchy(h, own), 'cgroup.procs');
   if (!native().keepMigrationWarm(file, process.pid, 4, 3000)) return stop;
   return () => native().stopMigrationWarm();
 }
@@ -235,7 +239,6 @@ export function addPid(dirs: string[], pid: number): void {
   }
 }
 
-/** Every pid in the container's cgroups (the union over hierarchies). */
 /** Every pid in the container's cgroups (the union over hierarchies); `tree`: child cgroups too. */
 export function cgroupPids(dirs: string[], tree = false): number[] {
   const pids = new Set<number>();
